@@ -1,0 +1,185 @@
+"""Tests for the offline world map (sim/geo.py, sim/data/geo/world.geojson)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from sim.geo import LAT_RANGE, WORLD_GEOJSON, WorldMap, draw_world_map, load_world, world_names
+
+# The 193 UN member states (ISO 3166-1 alpha-3), independent of the build script's copy.
+_UN_MEMBERS_TEXT = """
+AFG AGO ALB AND ARE ARG ARM ATG AUS AUT AZE BDI BEL BEN BFA BGD BGR BHR BHS BIH BLR BLZ BOL BRA
+BRB BRN BTN BWA CAF CAN CHE CHL CHN CIV CMR COD COG COL COM CPV CRI CUB CYP CZE DEU DJI DMA DNK
+DOM DZA ECU EGY ERI ESP EST ETH FIN FJI FRA FSM GAB GBR GEO GHA GIN GMB GNB GNQ GRC GRD GTM GUY
+HND HRV HTI HUN IDN IND IRL IRN IRQ ISL ISR ITA JAM JOR JPN KAZ KEN KGZ KHM KIR KNA KOR KWT LAO
+LBN LBR LBY LCA LIE LKA LSO LTU LUX LVA MAR MCO MDA MDG MDV MEX MHL MKD MLI MLT MMR MNE MNG MOZ
+MRT MUS MWI MYS NAM NER NGA NIC NLD NOR NPL NRU NZL OMN PAK PAN PER PHL PLW PNG POL PRK PRT PRY
+QAT ROU RUS RWA SAU SDN SEN SGP SLB SLE SLV SMR SOM SRB SSD STP SUR SVK SVN SWE SWZ SYC SYR TCD
+TGO THA TJK TKM TLS TON TTO TUN TUR TUV TZA UGA UKR URY USA UZB VCT VEN VNM VUT WSM YEM ZAF ZMB
+ZWE
+"""
+UN_MEMBERS = _UN_MEMBERS_TEXT.split()
+
+
+@pytest.fixture(scope="module")
+def world():
+    return load_world()
+
+
+@pytest.fixture(scope="module")
+def geojson():
+    return json.loads(WORLD_GEOJSON.read_text(encoding="utf-8"))
+
+
+def test_embedded_un_list_is_193():
+    assert len(UN_MEMBERS) == len(set(UN_MEMBERS)) == 193
+
+
+def test_all_un_members_present(world):
+    missing = sorted(set(UN_MEMBERS) - set(world))
+    assert not missing, missing
+
+
+def test_non_members_of_interest_present(world):
+    for code in ("TWN", "PSE", "XKX"):
+        assert code in world
+
+
+def test_geojson_properties(geojson):
+    assert WORLD_GEOJSON.stat().st_size < 1_500_000
+    codes = [f["properties"]["iso3"] for f in geojson["features"]]
+    assert len(codes) == len(set(codes)), "one feature per iso3"
+    for f in geojson["features"]:
+        p = f["properties"]
+        assert len(p["iso3"]) == 3 and p["iso3"].isalpha() and p["iso3"].isupper(), p
+        assert p["name"]
+        assert p["kind"] == ("point" if f["geometry"]["type"] == "Point" else "polygon")
+    assert not {"-99", "KOS", "SOL", "CYN"} & set(codes)
+
+
+def test_codes_fixed(world):
+    names = world_names()
+    assert names["FRA"] == "France" and isinstance(world["FRA"], list)
+    assert names["NOR"] == "Norway" and isinstance(world["NOR"], list)
+    assert names["XKX"] == "Kosovo"
+
+
+def test_geometry_valid(world):
+    n_poly = n_point = 0
+    for code, geom in world.items():
+        if isinstance(geom, tuple):
+            lon, lat = geom
+            assert -180 <= lon <= 180 and -90 <= lat <= 90, code
+            n_point += 1
+            continue
+        n_poly += 1
+        assert geom, code
+        for ring in geom:
+            assert isinstance(ring, np.ndarray) and ring.ndim == 2 and ring.shape[1] == 2
+            assert len(ring) >= 4 and np.array_equal(ring[0], ring[-1]), code
+            assert np.isfinite(ring).all()
+            assert (np.abs(ring[:, 0]) <= 180).all() and (np.abs(ring[:, 1]) <= 90).all(), code
+    assert n_poly > 150 and n_point > 0
+
+
+def test_large_states_are_polygons_small_are_points(world):
+    for code in ("USA", "CHN", "RUS", "BRA", "IND", "DEU", "TWN", "PSE", "XKX"):
+        assert isinstance(world[code], list), code
+    for code in ("SGP", "MCO", "NRU", "TUV"):
+        assert isinstance(world[code], tuple), code
+
+
+def test_load_world_is_cached(world):
+    assert load_world() is world
+
+
+def _is_blue(rgba):
+    return rgba[2] > rgba[0] + 0.2
+
+
+def _is_red(rgba):
+    return rgba[0] > rgba[2] + 0.2
+
+
+def test_draw_world_map_colours():
+    fig, ax = plt.subplots(figsize=(8, 4))
+    wm = draw_world_map(ax, {"USA": -1.0, "CHN": 1.0, "SGP": 1.0, "FRA": float("nan")}, title="t")
+    fig.canvas.draw()
+    assert wm.polys in ax.collections and wm.points in ax.collections
+    fc = wm.polys.get_facecolors()
+    assert len(fc) == len(wm.polys.get_paths())
+    usa = fc[wm.ring_indices("USA")]
+    chn = fc[wm.ring_indices("CHN")]
+    assert len(usa) and all(_is_blue(c) for c in usa)
+    assert len(chn) and all(_is_red(c) for c in chn)
+    grey = matplotlib.colors.to_rgba("#dddddd")
+    np.testing.assert_allclose(fc[wm.ring_indices("DEU")[0]], grey)  # missing
+    np.testing.assert_allclose(fc[wm.ring_indices("FRA")[0]], grey)  # NaN
+    assert _is_red(wm.facecolor("SGP"))
+    np.testing.assert_allclose(wm.facecolor("MCO"), grey)
+    assert ax.get_ylim() == pytest.approx(LAT_RANGE)
+    cb = wm.colorbar(label="alignment")
+    assert cb.mappable is wm.mappable
+    plt.close(fig)
+
+
+def test_outline():
+    fig, ax = plt.subplots()
+    wm = draw_world_map(ax, {}, outline={"USA": "navy", "SGP": "red"})
+    fig.canvas.draw()
+    assert len(wm.borders.get_paths()) == len(wm.ring_indices("USA"))
+    navy = matplotlib.colors.to_rgba("navy")
+    assert all(np.allclose(c, navy) for c in wm.borders.get_edgecolors())
+    j = wm._flat.code_point["SGP"]
+    np.testing.assert_allclose(wm.points.get_edgecolors()[j], matplotlib.colors.to_rgba("red"))
+    wm.update({}, outline={})
+    assert len(wm.borders.get_paths()) == 0
+    plt.close(fig)
+
+
+def test_worldmap_update_changes_colours_only():
+    fig, ax = plt.subplots()
+    wm = WorldMap(ax)
+    fig.canvas.draw()
+    n_artists = len(ax.get_children())
+    i_usa = wm.ring_indices("USA")[0]
+    before = wm.polys.get_facecolors()[i_usa].copy()
+    wm.update({"USA": -1.0, "SGP": -1.0})
+    fig.canvas.draw()
+    after = wm.polys.get_facecolors()[i_usa]
+    assert not np.allclose(before, after) and _is_blue(after)
+    assert _is_blue(wm.facecolor("SGP"))
+    wm.update({"USA": 1.0}, outline={"CHN": "k"})
+    fig.canvas.draw()
+    assert _is_red(wm.polys.get_facecolors()[i_usa])
+    assert len(ax.get_children()) == n_artists
+    plt.close(fig)
+
+
+def test_fast_after_first_load():
+    load_world()
+    values = {c: 0.5 for c in UN_MEMBERS}
+    fig, ax = plt.subplots()
+    WorldMap(ax, values)  # warm the flattened-vertex cache
+    plt.close(fig)
+    times = []
+    for _ in range(5):
+        fig, ax = plt.subplots()
+        t0 = time.perf_counter()
+        wm = draw_world_map(ax, values)
+        times.append(time.perf_counter() - t0)
+        plt.close(fig)
+    assert min(times) < 0.03, times
+    t0 = time.perf_counter()
+    for _ in range(10):
+        wm.update(values)
+    assert (time.perf_counter() - t0) / 10 < 0.01
