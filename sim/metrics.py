@@ -1,0 +1,148 @@
+"""Blocs, polarization and the North Korea joint-response measure: pure functions of a state.
+
+The command line, the front end and the sweeps all read these; none re-implements them.
+Equations and their assumptions are in docs/ODD.md ("Observation").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+US_BLOC, NON_ALIGNED, CHINA_BLOC = -1, 0, 1
+BLOC_NAMES = {US_BLOC: "us", NON_ALIGNED: "nonaligned", CHINA_BLOC: "china"}
+
+
+def assign_blocs(x: np.ndarray, us_threshold: float, china_threshold: float) -> np.ndarray:
+    """-1 (US-led) at or below us_threshold, +1 (China-led) at or above china_threshold, else 0."""
+    return np.where(
+        x <= us_threshold, US_BLOC, np.where(x >= china_threshold, CHINA_BLOC, NON_ALIGNED)
+    ).astype(np.int8)
+
+
+def bloc_shares(blocs: np.ndarray, population: np.ndarray, gdp: np.ndarray) -> dict[str, float]:
+    """Count, world-population share and world-GDP share of each bloc."""
+    out: dict[str, float] = {}
+    total_pop, total_gdp = population.sum(), gdp.sum()
+    for code, name in BLOC_NAMES.items():
+        members = blocs == code
+        out[f"{name}_count"] = int(members.sum())
+        out[f"{name}_pop_share"] = float(population[members].sum() / total_pop)
+        out[f"{name}_gdp_share"] = float(gdp[members].sum() / total_gdp)
+    return out
+
+
+def esteban_ray(x: np.ndarray, alpha: float = 1.6, bins: int = 20) -> float:
+    """Esteban-Ray polarization of the alignment distribution, normalised to [0, 1].
+
+    Nations are grouped into ``bins`` equal-width groups on [-1, 1] with shares pi_k and
+    midpoints y_k; ER = sum_k sum_l pi_k^(1+alpha) pi_l |y_k - y_l|, divided by its value for
+    two equal groups at the extremes bins (the most polarised distribution on this grid).
+    """
+    counts, edges = np.histogram(np.clip(x, -1.0, 1.0), bins=bins, range=(-1.0, 1.0))
+    shares = counts / counts.sum()
+    mids = (edges[:-1] + edges[1:]) / 2.0
+    distance = np.abs(mids[:, None] - mids[None, :])
+    value = float((shares[:, None] ** (1.0 + alpha) * shares[None, :] * distance).sum())
+    extreme = mids[-1] - mids[0]
+    maximum = 2.0 * 0.5 ** (1.0 + alpha) * 0.5 * extreme
+    return float(value / maximum)
+
+
+def bimodality_coefficient(x: np.ndarray) -> float:
+    """Sarle's bimodality coefficient with sample skewness g and excess kurtosis k:
+
+    BC = (g^2 + 1) / (k + 3 (n-1)^2 / ((n-2)(n-3))).  BC > 5/9 suggests two or more modes.
+    """
+    n = len(x)
+    if n < 4 or np.std(x) < 1e-9:  # undefined for (near-)identical values
+        return float("nan")
+    g = stats.skew(x, bias=False)
+    k = stats.kurtosis(x, bias=False)
+    return float((g**2 + 1.0) / (k + 3.0 * (n - 1) ** 2 / ((n - 2) * (n - 3))))
+
+
+@dataclass(frozen=True)
+class EmergentBlocs:
+    """Threshold-free blocs: the modes of the alignment density and who falls in each."""
+
+    labels: np.ndarray  # cluster id per nation, 0..n_clusters-1, ordered from US side to China side
+    centres: np.ndarray  # alignment at each mode
+    sizes: np.ndarray
+
+
+def emergent_blocs(
+    x: np.ndarray, bandwidth: float = 0.1, min_share: float = 0.03, grid: int = 401
+) -> EmergentBlocs:
+    """Clusters of the alignment distribution, found without thresholds.
+
+    A Gaussian kernel density (bandwidth h) is evaluated on a grid over [-1, 1]; each local
+    maximum is a bloc centre and nations belong to the basin between the neighbouring minima.
+    Basins holding fewer than ``min_share`` of nations are merged into the adjacent basin whose
+    centre is closer, so a handful of outliers does not count as a bloc. One, two, three or more
+    blocs can come out.
+    """
+    points = np.linspace(-1.0, 1.0, grid)
+    density = np.exp(-0.5 * ((points[:, None] - x[None, :]) / bandwidth) ** 2).sum(axis=1)
+    rising = np.diff(density) > 0
+    # A minimum is where the density stops falling and starts rising.
+    cuts = list(np.flatnonzero(~rising[:-1] & rising[1:]) + 1)
+    min_count = max(1, int(np.ceil(min_share * len(x))))
+    while True:
+        labels = np.searchsorted(points[cuts], x)
+        sizes = np.bincount(labels, minlength=len(cuts) + 1)
+        small = np.flatnonzero(sizes < min_count)
+        if not cuts or not small.size:
+            break
+        k = small[np.argmin(sizes[small])]
+        # Merge across the shallower of the two valleys that bound the small basin.
+        bounding = [c for c in (k - 1, k) if 0 <= c < len(cuts)]
+        cuts.pop(max(bounding, key=lambda c: density[cuts[c]]))
+    centres = np.array([x[labels == k].mean() for k in range(len(sizes))])
+    return EmergentBlocs(labels=labels.astype(np.int16), centres=centres, sizes=sizes)
+
+
+@dataclass(frozen=True)
+class JointResponse:
+    """Who would back a joint cyber-sanction on North Korea."""
+
+    backs: np.ndarray  # bool per nation
+    share_nations: float
+    share_gdp: float
+    veto_opponents: tuple[str, ...]  # veto holders that would not back it
+
+    @property
+    def unsc_passable(self) -> bool:
+        """A Security Council resolution needs no veto holder against it."""
+        return not self.veto_opponents
+
+
+def joint_response(
+    x: np.ndarray,
+    non_intervention: np.ndarray,
+    gdp: np.ndarray,
+    iso3: np.ndarray,
+    veto_mask: np.ndarray,
+    target: str = "PRK",
+    threshold: float = 0.0,
+    nonintervention_weight: float = 0.5,
+) -> JointResponse:
+    """A nation backs the sanction when x_i + w * n_i < threshold (it leans to the US-led side
+    enough to join coercion, discounted by its attachment to non-intervention); the target never
+    backs sanctions on itself. Shares are of all other nations and of their GDP."""
+    eligible = iso3 != target
+    backs = ((x + nonintervention_weight * non_intervention) < threshold) & eligible
+    opponents = tuple(str(code) for code in iso3[veto_mask & ~backs & eligible])
+    return JointResponse(
+        backs=backs,
+        share_nations=float(backs.sum() / eligible.sum()),
+        share_gdp=float(gdp[backs].sum() / gdp[eligible].sum()),
+        veto_opponents=opponents,
+    )
+
+
+def switches(previous_blocs: np.ndarray, blocs: np.ndarray) -> int:
+    """How many nations changed bloc since the previous step."""
+    return int((previous_blocs != blocs).sum())

@@ -1,0 +1,131 @@
+"""The static world the dynamics run on: nations' attributes and memberships as arrays.
+
+The nations table (``sim/data/nations.csv``, documented in ``docs/data.md``) is read once and
+turned into plain numpy arrays indexed by row, so the kernel never touches pandas. Memberships
+are kept as a *strength* matrix (nations x organisations): full members count 1, looser roles
+less, suspended members 0 (they do not sit in the organisation's meetings while suspended).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from sim.params import ORGANISATIONS
+
+#: Membership strength by role. An SCO observer attends summits but does not vote; a dialogue
+#: partner joins only selected meetings. Values are an assumption, see docs/ODD.md.
+ROLE_STRENGTH: dict[str, float] = {"member": 1.0, "observer": 0.5, "dialogue_partner": 0.25}
+
+#: Security tie to the US: a mutual-defence treaty (or Five Eyes) counts fully, a Major
+#: Non-NATO Ally designation half.
+TREATY_TIE = 1.0
+MNNA_TIE = 0.5
+
+LEADERS = ("USA", "CHN")
+VETO_HOLDERS = ("USA", "GBR", "FRA", "RUS", "CHN")
+DPRK = "PRK"
+
+
+def _flag(frame: pd.DataFrame, column: str) -> np.ndarray:
+    return frame[column].to_numpy(dtype=float) if column in frame else np.zeros(len(frame))
+
+
+def membership_from_frame(frame: pd.DataFrame) -> np.ndarray:
+    """Nations x organisations strength matrix from the table's 0/1 membership columns."""
+    n = len(frame)
+    strength = np.zeros((n, len(ORGANISATIONS)))
+    simple = ["brics", "five_eyes", "nato", "eu", "asean", "gcc", "csto", "nam"]
+    for org in simple:
+        strength[:, ORGANISATIONS.index(org)] = _flag(frame, org)
+    sco = np.maximum.reduce(
+        [
+            _flag(frame, "sco_member") * ROLE_STRENGTH["member"],
+            _flag(frame, "sco_observer") * ROLE_STRENGTH["observer"],
+            _flag(frame, "sco_dialogue_partner") * ROLE_STRENGTH["dialogue_partner"],
+        ]
+    )
+    strength[:, ORGANISATIONS.index("sco")] = sco
+    strength[:, ORGANISATIONS.index("african_union")] = _flag(frame, "african_union") * (
+        1.0 - _flag(frame, "au_suspended")
+    )
+    strength[:, ORGANISATIONS.index("arab_league")] = _flag(frame, "arab_league") * (
+        1.0 - _flag(frame, "arab_league_suspended")
+    )
+    return strength
+
+
+@dataclass(frozen=True)
+class World:
+    """Static attributes of the nations, one row per nation, in the table's order."""
+
+    iso3: np.ndarray
+    name: np.ndarray
+    region: np.ndarray
+    subregion: np.ndarray
+    population: np.ndarray
+    gdp_usd: np.ndarray
+    digital_gap: np.ndarray
+    priority: np.ndarray  # 1.0 for African or Arab states (Digital Silk Road focus)
+    security_tie: np.ndarray  # 0, 0.5 (MNNA) or 1 (treaty ally / Five Eyes)
+    non_intervention: np.ndarray  # [0, 1], from UNGA votes (docs/initial_alignment.md)
+    disposition: np.ndarray  # initial alignment in [-1, 1], also the stubbornness anchor
+    membership: np.ndarray  # (n, len(ORGANISATIONS)) strength in [0, 1]
+    index: dict[str, int] = field(repr=False)
+
+    @property
+    def n(self) -> int:
+        return len(self.iso3)
+
+    @property
+    def gdp_bn(self) -> np.ndarray:
+        """GDP in USD billions: the unit of the investment budget and stock."""
+        return self.gdp_usd / 1e9
+
+    @property
+    def leader_mask(self) -> np.ndarray:
+        return np.isin(self.iso3, LEADERS)
+
+    @property
+    def veto_mask(self) -> np.ndarray:
+        return np.isin(self.iso3, VETO_HOLDERS)
+
+    def idx(self, iso3: str) -> int:
+        """Row of a nation; KeyError names the unknown code."""
+        try:
+            return self.index[iso3]
+        except KeyError:
+            raise KeyError(f"unknown nation code {iso3!r}") from None
+
+    def with_membership(self, membership: np.ndarray) -> World:
+        """A copy with changed memberships (events: joins, leaves)."""
+        return replace(self, membership=membership)
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame) -> World:
+        """Build from a nations table (see docs/data.md for the columns it needs)."""
+        frame = frame.reset_index(drop=True)
+        tie = np.where(
+            (_flag(frame, "us_treaty_ally") > 0) | (_flag(frame, "five_eyes") > 0),
+            TREATY_TIE,
+            np.where(_flag(frame, "us_mnna") > 0, MNNA_TIE, 0.0),
+        )
+        priority = np.maximum(_flag(frame, "african"), _flag(frame, "arab_state"))
+        iso3 = frame["iso3"].to_numpy(dtype=str)
+        return cls(
+            iso3=iso3,
+            name=frame["name"].to_numpy(dtype=str),
+            region=frame["region"].to_numpy(dtype=str),
+            subregion=frame["subregion"].to_numpy(dtype=str),
+            population=frame["population"].to_numpy(dtype=float),
+            gdp_usd=frame["gdp_usd"].to_numpy(dtype=float),
+            digital_gap=np.clip(frame["digital_gap"].to_numpy(dtype=float), 0.0, 1.0),
+            priority=priority,
+            security_tie=tie,
+            non_intervention=np.clip(frame["non_intervention"].to_numpy(dtype=float), 0.0, 1.0),
+            disposition=np.clip(frame["alignment_initial"].to_numpy(dtype=float), -1.0, 1.0),
+            membership=membership_from_frame(frame),
+            index={code: i for i, code in enumerate(iso3)},
+        )

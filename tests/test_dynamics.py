@@ -1,0 +1,207 @@
+"""Known results of the update kernel: DeGroot consensus, the Friedkin-Johnsen equilibrium,
+investment targeting, backlash, threat decay, bounds and reproducibility."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.linalg
+
+from sim import dynamics
+from sim.events import AttributionClaim, JoinOrganisation, ScaleParameter, SetOrgWeight
+from sim.model import CyberBlocModel
+from tests.synthetic import synthetic_nations
+
+QUIET = dict(
+    china_budget=0.0,
+    us_pressure_budget=0.0,
+    stubbornness=0.0,
+    noise_sd=0.0,
+    fixed_leaders=False,
+)
+
+
+def connected_nations(n: int = 25, seed: int = 3):
+    """Synthetic world where everyone shares NAM: the tie graph is strongly connected."""
+    frame = synthetic_nations(n, seed)
+    frame["nam"] = 1
+    return frame
+
+
+def test_peers_alone_reach_degroot_consensus():
+    model = CyberBlocModel(nations=connected_nations(), rng=0, peer_weight=0.5, **QUIET)
+    W = model.peers.normalised.toarray()
+    x0 = model.state.alignment.copy()
+    values, vectors = scipy.linalg.eig(W.T)
+    pi = np.real(vectors[:, np.argmin(np.abs(values - 1.0))])
+    pi = pi / pi.sum()
+    for _ in range(3000):
+        model.step()
+    assert np.allclose(model.state.alignment, pi @ x0, atol=1e-10)
+    # consensus is a weighted average, not the plain mean (the network matters)
+    assert abs(pi @ x0 - x0.mean()) > 1e-3
+
+
+def test_stubbornness_reaches_friedkin_johnsen_equilibrium():
+    alpha, sigma = 0.3, 0.1
+    params = {**QUIET, "stubbornness": sigma}
+    model = CyberBlocModel(nations=connected_nations(), rng=0, peer_weight=alpha, **params)
+    W = model.peers.normalised.toarray()
+    u = model.world.disposition
+    lam = alpha / (alpha + sigma)
+    expected = np.linalg.solve(np.eye(len(u)) - lam * W, (1 - lam) * u)
+    for _ in range(2000):
+        model.step()
+    assert np.allclose(model.state.alignment, expected, atol=1e-10)
+    assert not np.allclose(expected, u, atol=1e-3)  # peers did move the equilibrium
+
+
+def test_investment_moves_targets_toward_china_and_leaves_isolated_untargeted_alone():
+    frame = synthetic_nations(20, seed=5)
+    isolated = frame.index[-1]
+    flags = [c for c in frame.columns if frame[c].isin([0, 1]).all() and c not in ("digital_gap",)]
+    frame.loc[isolated, flags] = 0
+    frame.loc[isolated, ["subregion", "digital_gap"]] = ["Nowhere", 0.0]
+    moved = {}
+    for peer_weight in (0.0, 0.05):
+        params = {**QUIET, "china_budget": 5.0, "peer_weight": peer_weight, "fixed_leaders": True}
+        model = CyberBlocModel(nations=frame, rng=0, **params)
+        x0 = model.state.alignment.copy()
+        for _ in range(24):
+            model.step()
+        moved[peer_weight] = model.state.alignment - x0
+        targeted = dynamics.investment_targets(x0, model.world, model.params) > 0
+        assert model.state.stock[isolated] == 0.0
+        assert model.state.stock[targeted].min() > 0
+        # untargeted and unconnected: nothing reaches it, even with peers on
+        assert moved[peer_weight][isolated] == 0.0
+    assert targeted.sum() >= 15
+    assert (moved[0.0][targeted] > 0).all()
+    assert (moved[0.0][~targeted] == 0).all()
+
+
+def test_investment_pull_formula_one_step():
+    frame = synthetic_nations(10, seed=1)
+    params = {**QUIET, "china_budget": 2.0, "peer_weight": 0.0}
+    model = CyberBlocModel(nations=frame, rng=0, **params)
+    p, w, s0 = model.params, model.world, model.state.copy()
+    model.step()
+    weights = dynamics.investment_targets(s0.alignment, w, p)
+    stock = p.china_budget * weights / weights.sum()
+    dep = stock / w.gdp_bn
+    expected = (
+        p.investment_pull
+        * dep
+        / (dep + p.dependence_half)
+        * (1 - s0.alignment)
+        / (1 + p.china_threat_damping * s0.threat_china)
+    )
+    assert np.allclose(model.contributions[0], expected, rtol=0, atol=1e-15)
+    assert np.isclose(model.state.stock.sum(), 2.0)
+
+
+@pytest.mark.parametrize(("non_intervention", "direction"), [(0.0, -1), (1.0, +1)])
+def test_pressure_pulls_toward_us_or_backfires_on_non_interventionists(non_intervention, direction):
+    frame = synthetic_nations(12, seed=2)
+    frame["non_intervention"] = non_intervention
+    frame["alignment_initial"] = frame["alignment_initial"].clip(-0.2, 0.2)
+    frame.loc[frame.iso3 == "USA", "alignment_initial"] = -1.0
+    frame.loc[frame.iso3 == "CHN", "alignment_initial"] = 1.0
+    params = {**QUIET, "us_pressure_budget": 10.0, "backlash_strength": 1.0, "peer_weight": 0.0}
+    params["fixed_leaders"] = True
+    model = CyberBlocModel(nations=frame, rng=0, initial_us_threat=0.0, **params)
+    model.step()
+    pressured = (
+        dynamics.pressure_targets(
+            np.array(frame.alignment_initial, float), model.world, model.params
+        )
+        > 0
+    )
+    assert pressured.sum() > 5
+    assert (np.sign(model.contributions[1][pressured]) == direction).all()
+
+
+def test_threat_decays_geometrically_and_attribution_lands_on_believers():
+    frame = synthetic_nations(15, seed=4)
+    claim = AttributionClaim(step=1, accuser="china", magnitude=0.4)
+    model = CyberBlocModel(nations=frame, rng=0, events=[claim], threat_decay=0.1, **QUIET)
+    x0, t0 = model.state.alignment.copy(), model.state.threat_us.copy()
+    model.step()
+    expected = 0.9 * (t0 + 0.4 * (1 + x0) / 2)
+    assert np.allclose(model.state.threat_us, expected)
+    for _ in range(9):
+        model.step()
+    assert np.allclose(model.state.threat_us, expected * 0.9**9)
+    more_china = x0 > np.median(x0)
+    assert model.state.threat_us[more_china].mean() > model.state.threat_us[~more_china].mean()
+
+
+def test_scores_stay_in_bounds_under_extreme_settings():
+    model = CyberBlocModel(
+        nations=synthetic_nations(40, seed=9),
+        rng=11,
+        noise_sd=0.8,
+        china_budget=500.0,
+        investment_pull=1.0,
+        us_pressure_budget=1000.0,
+        pressure_pull=1.0,
+        security_tie_gain=5.0,
+        backlash_strength=3.0,
+    )
+    for _ in range(50):
+        model.step()
+        assert np.all(np.abs(model.state.alignment) <= 1.0)
+
+
+def _run(seed, steps=30, **kw):
+    model = CyberBlocModel(nations=synthetic_nations(30), rng=seed, **kw)
+    for _ in range(steps):
+        model.step()
+    return np.array(model.history.alignment)
+
+
+def test_same_seed_same_results_different_seed_different_results():
+    assert np.array_equal(_run(7), _run(7))
+    assert not np.array_equal(_run(7), _run(8))
+
+
+def test_events_change_network_parameters_and_membership():
+    frame = synthetic_nations(20, seed=6)
+    events = [
+        SetOrgWeight(step=1, organisation="brics", weight=9.0),
+        ScaleParameter(step=2, parameter="china_budget", factor=2.0),
+        JoinOrganisation(step=3, nation="GBR", organisation="sco", role="observer"),
+    ]
+    model = CyberBlocModel(nations=frame, rng=0, events=events)
+    ties_before = model.ties.toarray()
+    model.step()
+    assert model.params.org_weights["brics"] == 9.0
+    assert not np.array_equal(model.ties.toarray(), ties_before)
+    budget = model.params.china_budget
+    model.step()
+    assert model.params.china_budget == 2 * budget
+    model.step()
+    gbr = model.world.idx("GBR")
+    assert model.world.membership[gbr, model.world.membership.shape[1] - 1] >= 0  # shape intact
+    from sim.params import ORGANISATIONS
+
+    assert model.world.membership[gbr, ORGANISATIONS.index("sco")] == 0.5
+
+
+def test_stacked_replicates_match_single_runs():
+    """The kernel on (n, R) arrays gives each column the numbers of a 1-D run."""
+    model = CyberBlocModel(nations=synthetic_nations(30), rng=0, confidence_bound=0.6)
+    world, params, peers = model.world, model.params, model.peers
+    R = 4
+    rng = np.random.default_rng(1)
+    noises = rng.normal(0, 0.01, size=(20, world.n, R))
+    stacked = dynamics.initial_state(world, params, replicates=R)
+    singles = [dynamics.initial_state(world, params) for _ in range(R)]
+    for t in range(20):
+        stacked, _ = dynamics.step(stacked, world, params, peers, noises[t])
+        singles = [
+            dynamics.step(s, world, params, peers, noises[t][:, r])[0]
+            for r, s in enumerate(singles)
+        ]
+    for r in range(R):
+        assert np.allclose(stacked.alignment[:, r], singles[r].alignment, rtol=0, atol=1e-15)
