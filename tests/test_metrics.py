@@ -1,0 +1,102 @@
+"""Metrics: formula values on inputs whose answer is known."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.metrics import (
+    assign_blocs,
+    bimodality_coefficient,
+    bloc_shares,
+    emergent_blocs,
+    esteban_ray,
+    joint_response,
+    switches,
+)
+
+
+def test_assign_blocs_thresholds_inclusive():
+    x = np.array([-1.0, -0.3, -0.29, 0.0, 0.29, 0.3, 1.0])
+    assert assign_blocs(x, -0.3, 0.3).tolist() == [-1, -1, 0, 0, 0, 1, 1]
+
+
+def test_bloc_shares_sum_to_one_and_count():
+    blocs = np.array([-1, -1, 0, 1])
+    out = bloc_shares(
+        blocs, population=np.array([1.0, 1.0, 2.0, 4.0]), gdp=np.array([5.0, 3.0, 1.0, 1.0])
+    )
+    assert (out["us_count"], out["nonaligned_count"], out["china_count"]) == (2, 1, 1)
+    assert out["china_pop_share"] == 0.5
+    assert out["us_gdp_share"] == 0.8
+    assert sum(out[f"{b}_pop_share"] for b in ("us", "nonaligned", "china")) == pytest.approx(1.0)
+
+
+def test_esteban_ray_extremes():
+    assert esteban_ray(np.zeros(50)) == 0.0
+    assert esteban_ray(np.r_[-np.ones(50), np.ones(50)]) == pytest.approx(1.0)
+    # two groups nearer the middle are less polarised; unequal groups too
+    assert esteban_ray(np.r_[-0.5 * np.ones(50), 0.5 * np.ones(50)]) < 0.6
+    assert esteban_ray(np.r_[-np.ones(90), np.ones(10)]) < esteban_ray(
+        np.r_[-np.ones(50), np.ones(50)]
+    )
+
+
+def test_esteban_ray_matches_direct_formula():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-1, 1, 193)
+    counts, edges = np.histogram(x, bins=20, range=(-1, 1))
+    pi, y = counts / 193, (edges[:-1] + edges[1:]) / 2
+    direct = sum(pi[i] ** 2.6 * pi[j] * abs(y[i] - y[j]) for i in range(20) for j in range(20))
+    maximum = 2 * 0.5**2.6 * 0.5 * (y[-1] - y[0])
+    assert esteban_ray(x) == pytest.approx(direct / maximum, rel=1e-12)
+
+
+def test_bimodality_coefficient_formula_and_shapes():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=500)
+    n, g, k = len(x), stats.skew(x, bias=False), stats.kurtosis(x, bias=False)
+    assert bimodality_coefficient(x) == pytest.approx(
+        (g**2 + 1) / (k + 3 * (n - 1) ** 2 / ((n - 2) * (n - 3)))
+    )
+    assert bimodality_coefficient(x) < 5 / 9  # normal: unimodal, BC about 1/3
+    two_peaks = np.r_[rng.normal(-0.7, 0.05, 250), rng.normal(0.7, 0.05, 250)]
+    assert bimodality_coefficient(two_peaks) > 5 / 9
+    assert np.isnan(bimodality_coefficient(np.ones(10)))
+
+
+@pytest.mark.parametrize(
+    ("centres", "expected"), [((0.0,), 1), ((-0.7, 0.7), 2), ((-0.8, 0.0, 0.8), 3)]
+)
+def test_emergent_blocs_count_separated_clusters(centres, expected):
+    rng = np.random.default_rng(2)
+    x = np.concatenate([rng.normal(c, 0.05, 60) for c in centres])
+    found = emergent_blocs(np.clip(x, -1, 1), bandwidth=0.1)
+    assert len(found.sizes) == expected
+    assert found.sizes.sum() == len(x)
+    assert np.allclose(np.sort(found.centres), centres, atol=0.05)
+
+
+def test_emergent_blocs_ignore_tiny_outlier_groups():
+    rng = np.random.default_rng(3)
+    x = np.r_[rng.normal(0.0, 0.05, 190), [0.9, 0.95]]
+    assert len(emergent_blocs(x, bandwidth=0.1).sizes) == 1
+
+
+def test_joint_response_counts_backers_and_vetoes():
+    iso3 = np.array(["USA", "GBR", "CHN", "RUS", "FRA", "PRK", "IND"])
+    x = np.array([-1.0, -0.8, 1.0, 0.7, -0.6, 1.0, 0.0])
+    nonint = np.array([0.0, 0.1, 0.9, 0.9, 0.1, 1.0, 0.6])
+    gdp = np.array([25.0, 3.0, 18.0, 2.0, 3.0, 0.02, 3.0])
+    veto = np.isin(iso3, ["USA", "GBR", "FRA", "RUS", "CHN"])
+    out = joint_response(x, nonint, gdp, iso3, veto, threshold=0.0, nonintervention_weight=0.5)
+    assert out.backs.tolist() == [True, True, False, False, True, False, False]
+    assert out.share_nations == pytest.approx(3 / 6)  # PRK itself is not counted
+    assert out.share_gdp == pytest.approx(31 / 54)
+    assert out.veto_opponents == ("CHN", "RUS")
+    assert not out.unsc_passable
+
+
+def test_switches():
+    assert switches(np.array([-1, 0, 1, 0]), np.array([-1, 1, 1, -1])) == 2
