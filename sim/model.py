@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import mesa
@@ -40,9 +41,10 @@ from sim.metrics import (
 )
 from sim.network import influence_matrix
 from sim.params import ORGANISATIONS, ModelParams
-from sim.world import ROLE_STRENGTH, World
+from sim.world import ROLE_STRENGTH, TREATY_TIE, World
 
 BASELINE_DATE = "2023-01-01"
+SECURITY_ORGANISATIONS = ("nato", "five_eyes")
 
 #: Model-level series, in the order they are reported.
 METRIC_NAMES: tuple[str, ...] = (
@@ -207,9 +209,15 @@ class CyberBlocModel(mesa.Model):
                 raise TypeError(f"unknown event {event!r}")
 
     def _set_membership(self, code: str, org: str, strength: float) -> None:
+        row = self.world.idx(code)
         membership = self.world.membership.copy()
-        membership[self.world.idx(code), ORGANISATIONS.index(org)] = strength
+        membership[row, ORGANISATIONS.index(org)] = strength
         self.world = self.world.with_membership(membership)
+        if org in SECURITY_ORGANISATIONS and strength > 0:
+            # Joining NATO or Five Eyes brings a US defence commitment (e.g. Finland, April 2023).
+            tie = self.world.security_tie.copy()
+            tie[row] = max(tie[row], TREATY_TIE)
+            self.world = replace(self.world, security_tie=tie)
         self._rebuild_network()
 
     def _sanction_pressure(self) -> np.ndarray | None:
@@ -316,6 +324,8 @@ class RunHistory:
         self.alignment: list[np.ndarray] = []
         self.blocs: list[np.ndarray] = []
         self.contributions: list[np.ndarray] = []
+        self.stock: list[np.ndarray] = []
+        self.threat_us: list[np.ndarray] = []
         self.metrics: list[dict[str, float]] = []
 
     def record(self, model: CyberBlocModel) -> None:
@@ -324,6 +334,8 @@ class RunHistory:
         self.alignment.append(model.state.alignment.copy())
         self.blocs.append(model.blocs.copy())
         self.contributions.append(model.contributions.copy())
+        self.stock.append(model.state.stock.copy())
+        self.threat_us.append(model.state.threat_us.copy())
         self.metrics.append(dict(model.metrics))
 
     def model_frame(self) -> pd.DataFrame:
@@ -332,3 +344,21 @@ class RunHistory:
         frame.insert(0, "date", self.dates)
         frame.insert(0, "step", self.steps)
         return frame
+
+    def nations_frame(self, world: World) -> pd.DataFrame:
+        """One row per nation per step: alignment, bloc and what moved it (long format)."""
+        steps, n = len(self.steps), world.n
+        contributions = np.stack(self.contributions)  # (steps, mechanisms, n)
+        columns: dict[str, Any] = {
+            "iso3": np.tile(world.iso3, steps),
+            "name": np.tile(world.name, steps),
+            "step": np.repeat(np.asarray(self.steps, dtype=np.int32), n),
+            "date": np.repeat(np.asarray(self.dates), n),
+            "alignment": np.concatenate(self.alignment),
+            "bloc": np.concatenate(self.blocs),
+        }
+        for k, mechanism in enumerate(dynamics.MECHANISMS):
+            columns[f"d_{mechanism}"] = contributions[:, k, :].ravel()
+        columns["infrastructure_stock_bn"] = np.concatenate(self.stock)
+        columns["threat_us"] = np.concatenate(self.threat_us)
+        return pd.DataFrame(columns)

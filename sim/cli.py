@@ -1,0 +1,225 @@
+"""The command line: ``uv run run.py [COMMAND]``. With no command, runs the baseline scenario."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from sim.scenario import DEFAULT_SCENARIO, ScenarioError, list_scenarios, load_scenario
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=False,
+    help="cyberbloc: an agent-based model of nations drifting into US- and China-led cyber blocs.",
+)
+console = Console()
+errors = Console(stderr=True)
+
+EXIT_BAD_INPUT = 2
+
+
+class _State:
+    debug = False
+
+
+def fail(message: str) -> None:
+    """One line on stderr and exit code 2; the traceback only with --debug."""
+    if _State.debug:
+        raise
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.callback(invoke_without_command=True)
+def main(
+    ctx: typer.Context,
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks.")] = False,
+) -> None:
+    """Run `run.py` alone to simulate the embedded 2023 baseline scenario."""
+    _State.debug = debug
+    if ctx.invoked_subcommand is None:
+        run(DEFAULT_SCENARIO)
+
+
+@app.command()
+def run(
+    scenario: Annotated[
+        Path, typer.Argument(help="Scenario file, or a library name such as 'baseline'.")
+    ] = DEFAULT_SCENARIO,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: a fresh folder under results/).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
+    steps: Annotated[
+        int | None, typer.Option(help="Override the number of steps (months).")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override any field: path.to.field=value (repeatable)."),
+    ] = None,
+    csv: Annotated[
+        bool, typer.Option("--csv", help="Also write CSV copies of the tables.")
+    ] = False,
+    figures: Annotated[
+        bool, typer.Option("--figures/--no-figures", help="Write PNG figures.")
+    ] = True,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only the output folder.")
+    ] = False,
+) -> None:
+    """Run one scenario and write its outputs to a folder."""
+    from sim.outputs import OutputExistsError, fresh_output_dir, write_run
+
+    overrides = list(set_ or [])
+    if seed is not None:
+        overrides.append(f"seed={seed}")
+    if steps is not None:
+        overrides.append(f"steps={steps}")
+    started = datetime.now(UTC)
+    try:
+        resolved = load_scenario(scenario, overrides)
+        target = out or fresh_output_dir(resolved.scenario.name)
+        if target.exists() and not overwrite:
+            raise OutputExistsError(
+                f"{target}: output folder exists; choose another --out or pass --overwrite"
+            )
+        model = resolved.build_model()
+    except (ScenarioError, OutputExistsError, ValueError, KeyError) as error:
+        fail(str(error).strip("'\""))
+        return
+    total = resolved.scenario.steps
+    if not quiet:
+        console.print(f"[bold]{resolved.scenario.name}[/]: {resolved.scenario.question}")
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+        disable=quiet,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("simulating months", total=total)
+        for _ in range(total):
+            model.step()
+            progress.advance(task)
+        progress.update(task, description="writing outputs")
+        try:
+            write_run(
+                model,
+                resolved,
+                target,
+                started=started,
+                csv=csv,
+                figures=figures,
+                overwrite=overwrite,
+            )
+        except OutputExistsError as error:
+            fail(str(error))
+    if not quiet:
+        print_summary(model)
+        console.print(f"outputs: [bold]{target}[/]")
+    else:
+        print(target)
+
+
+def print_summary(model) -> None:
+    """Blocs at start and end (count, population and GDP share) and the joint response."""
+    from sim.outputs import model_veto_opponents
+
+    first, last = model.history.metrics[0], model.history.metrics[-1]
+    table = Table(title=f"Blocs {model.history.dates[0]} -> {model.history.dates[-1]}")
+    table.add_column("bloc")
+    for column in ("nations", "population share", "GDP share"):
+        table.add_column(column, justify="right")
+    labels = {"us": "US-led", "nonaligned": "non-aligned", "china": "China-led"}
+    for bloc, label in labels.items():
+        table.add_row(
+            label,
+            f"{first[f'{bloc}_count']} -> {last[f'{bloc}_count']}",
+            f"{first[f'{bloc}_pop_share']:.1%} -> {last[f'{bloc}_pop_share']:.1%}",
+            f"{first[f'{bloc}_gdp_share']:.1%} -> {last[f'{bloc}_gdp_share']:.1%}",
+        )
+    console.print(table)
+    vetoes = model_veto_opponents(model)
+    console.print(
+        "Joint cyber-sanction on North Korea: backed by "
+        f"{first['sanction_support_share']:.0%} -> {last['sanction_support_share']:.0%} of nations, "
+        f"{first['sanction_support_gdp_share']:.0%} -> {last['sanction_support_gdp_share']:.0%} of GDP; "
+        + (f"veto expected from {', '.join(vetoes)}" if vetoes else "no veto holder opposed")
+    )
+    console.print(
+        f"Polarization (Esteban-Ray): {first['esteban_ray']:.3f} -> {last['esteban_ray']:.3f}; "
+        f"emergent blocs: {first['emergent_blocs']} -> {last['emergent_blocs']}"
+    )
+
+
+@app.command()
+def validate(
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
+) -> None:
+    """Check scenario files without running them."""
+    bad = 0
+    for path in scenarios:
+        try:
+            resolved = load_scenario(path)
+        except ScenarioError as error:
+            errors.print(f"[red]invalid[/] {error}", highlight=False, soft_wrap=True)
+            bad += 1
+            continue
+        console.print(
+            f"[green]ok[/] {path} ({resolved.scenario.name}, {resolved.scenario.steps} steps)"
+        )
+    if bad:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command(name="list")
+def list_() -> None:
+    """The library of scenarios and the question each asks."""
+    table = Table(show_header=True)
+    table.add_column("scenario")
+    table.add_column("question")
+    for path in list_scenarios():
+        try:
+            scenario = load_scenario(path).scenario
+            table.add_row(path.stem, scenario.question)
+        except ScenarioError as error:
+            table.add_row(path.stem, f"[red]invalid: {error}[/]")
+    console.print(table)
+
+
+@app.command()
+def describe() -> None:
+    """Every model parameter with its default, unit and meaning (from the schema)."""
+    from sim.params import parameter_table
+
+    table = Table(show_lines=False)
+    for column in ("parameter", "default", "unit", "meaning"):
+        table.add_column(column, overflow="fold")
+    for row in parameter_table():
+        default = row["default"]
+        if isinstance(default, dict):
+            default = ", ".join(f"{k}={v}" for k, v in default.items())
+        table.add_row(row["name"], str(default), row["unit"], row["description"])
+    console.print(table)
+    console.print(
+        "One step = one month; every rate is per step. Set them under 'parameters:' in a scenario."
+    )
+
+
+def entry() -> None:
+    """Console entry point (run.py calls this)."""
+    app(prog_name="run.py")
+
+
+if __name__ == "__main__":
+    sys.exit(entry())

@@ -1,0 +1,135 @@
+"""Figures of one run (PNG, matplotlib without pyplot so nothing global is kept alive)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from sim.geo import draw_world_map
+from sim.metrics import CHINA_BLOC, US_BLOC
+
+BLOC_COLOURS = {"us": "#2166ac", "nonaligned": "#bdbdbd", "china": "#b2182b"}
+BLOC_LABELS = {"us": "US-led", "nonaligned": "Non-aligned", "china": "China-led"}
+
+
+def _save(fig: Figure, path: Path) -> None:
+    FigureCanvasAgg(fig)
+    fig.savefig(path, dpi=120, bbox_inches="tight")
+
+
+def bloc_shares_figure(model_frame: pd.DataFrame, title: str = "") -> Figure:
+    """Stacked areas: bloc shares of nations, world population and world GDP over time."""
+    fig = Figure(figsize=(12, 3.6))
+    dates = pd.to_datetime(model_frame["date"])
+    n = model_frame[["us_count", "nonaligned_count", "china_count"]].sum(axis=1)
+    panels = {
+        "share of nations": {b: model_frame[f"{b}_count"] / n for b in BLOC_COLOURS},
+        "share of world population": {b: model_frame[f"{b}_pop_share"] for b in BLOC_COLOURS},
+        "share of world GDP": {b: model_frame[f"{b}_gdp_share"] for b in BLOC_COLOURS},
+    }
+    axes = fig.subplots(1, 3, sharey=True)
+    for ax, (label, series) in zip(axes, panels.items(), strict=True):
+        ax.stackplot(
+            dates,
+            *series.values(),
+            labels=[BLOC_LABELS[b] for b in series],
+            colors=[BLOC_COLOURS[b] for b in series],
+        )
+        ax.set_title(label)
+        ax.set_ylim(0, 1)
+        ax.margins(x=0)
+        ax.tick_params(axis="x", labelrotation=30)
+    axes[0].legend(loc="lower left", fontsize=8)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def alignment_heatmap_figure(nations_frame: pd.DataFrame, bins: int = 40) -> Figure:
+    """How the alignment distribution moves: nations per alignment bin (rows) and step (cols)."""
+    steps = np.sort(nations_frame["step"].unique())
+    counts = np.stack(
+        [
+            np.histogram(group["alignment"], bins=bins, range=(-1, 1))[0]
+            for _, group in nations_frame.groupby("step", sort=True)
+        ],
+        axis=1,
+    )
+    fig = Figure(figsize=(9, 4))
+    ax = fig.subplots()
+    image = ax.imshow(
+        counts,
+        origin="lower",
+        aspect="auto",
+        extent=(steps[0] - 0.5, steps[-1] + 0.5, -1, 1),
+        cmap="magma_r",
+        interpolation="nearest",
+    )
+    ax.set_xlabel("step (month)")
+    ax.set_ylabel("alignment  (-1 US  ...  +1 China)")
+    ax.set_title("Alignment distribution over time")
+    fig.colorbar(image, ax=ax, label="nations")
+    return fig
+
+
+def world_map_figure(
+    iso3: np.ndarray, alignment: np.ndarray, blocs: np.ndarray, title: str = ""
+) -> Figure:
+    """Choropleth of alignment (blue = US, red = China), blocs outlined in their colour."""
+    fig = Figure(figsize=(11, 5.2))
+    ax = fig.subplots()
+    outline = {
+        str(code): (BLOC_COLOURS["us"] if bloc == US_BLOC else BLOC_COLOURS["china"])
+        for code, bloc in zip(iso3, blocs, strict=True)
+        if bloc in (US_BLOC, CHINA_BLOC)
+    }
+    world = draw_world_map(
+        ax,
+        {str(c): float(a) for c, a in zip(iso3, alignment, strict=True)},
+        outline=outline,
+        title=title or "Final alignment (outlined: members of a bloc)",
+    )
+    world.colorbar(label="alignment  (-1 US  ...  +1 China)", orientation="horizontal", pad=0.02)
+    return fig
+
+
+def watch_figure(
+    nations_frame: pd.DataFrame, watch: list[str], thresholds: tuple[float, float]
+) -> Figure:
+    """Trajectories of the nations a scenario watches, with the bloc thresholds."""
+    fig = Figure(figsize=(9, 4.5))
+    ax = fig.subplots()
+    for code in watch:
+        rows = nations_frame[nations_frame["iso3"] == code]
+        if len(rows):
+            ax.plot(pd.to_datetime(rows["date"]), rows["alignment"], label=rows["name"].iloc[0])
+    for level in thresholds:
+        ax.axhline(level, color="grey", linestyle="--", linewidth=0.8)
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_ylabel("alignment  (-1 US  ...  +1 China)")
+    ax.set_title("Watched nations")
+    ax.legend(fontsize=8, ncol=2, loc="best")
+    return fig
+
+
+def write_all(
+    model, scenario, folder: Path, model_frame: pd.DataFrame, nations_frame: pd.DataFrame
+) -> None:
+    """The four standard figures of a run."""
+    _save(bloc_shares_figure(model_frame, scenario.name), folder / "bloc_shares.png")
+    _save(alignment_heatmap_figure(nations_frame), folder / "alignment_heatmap.png")
+    _save(
+        world_map_figure(
+            model.world.iso3,
+            model.state.alignment,
+            model.blocs,
+            f"{scenario.name}: alignment on {model.date}",
+        ),
+        folder / "world_map.png",
+    )
+    thresholds = (model.params.us_bloc_threshold, model.params.china_bloc_threshold)
+    _save(watch_figure(nations_frame, list(scenario.watch), thresholds), folder / "watch.png")

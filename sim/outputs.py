@@ -1,0 +1,201 @@
+"""Writing one run's outputs: Parquet/CSV tables, JSON summary and manifest, figures.
+
+Everything is written into a temporary sibling folder and moved into place only when complete,
+so a failed or interrupted run never leaves a folder that looks finished.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.metrics import BLOC_NAMES
+from sim.model import CyberBlocModel
+from sim.scenario import ResolvedScenario
+
+RESULTS_DIR = Path("results")
+PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "matplotlib", "solara")
+
+
+class OutputExistsError(FileExistsError):
+    """The chosen output folder exists; we never overwrite silently."""
+
+
+def fresh_output_dir(name: str, base: Path = RESULTS_DIR) -> Path:
+    """results/<name>-<UTC timestamp>, with a counter if two runs start in the same second."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    candidate = base / f"{name}-{stamp}"
+    counter = 1
+    while candidate.exists():
+        counter += 1
+        candidate = base / f"{name}-{stamp}-{counter}"
+    return candidate
+
+
+@contextlib.contextmanager
+def atomic_dir(target: Path, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder next to ``target``; move it into place only on success."""
+    target = Path(target)
+    if target.exists() and not overwrite:
+        raise OutputExistsError(
+            f"{target}: output folder exists; choose another --out or pass --overwrite"
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.parent / f".{target.name}.partial-{os.getpid()}"
+    shutil.rmtree(temporary, ignore_errors=True)
+    temporary.mkdir()
+    try:
+        yield temporary
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    if target.exists():
+        shutil.rmtree(target)
+    temporary.rename(target)
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for package in PACKAGES:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions[package] = metadata.version(package)
+    return versions
+
+
+def git_commit() -> str | None:
+    """The code's commit, with '+dirty' when the work tree has changes; None outside git."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return commit + ("+dirty" if dirty else "")
+
+
+def summary(model: CyberBlocModel, resolved: ResolvedScenario) -> dict[str, Any]:
+    """Start and end blocs, final metrics, and the nations that changed bloc."""
+    history, world = model.history, model.world
+    start, end = history.blocs[0], history.blocs[-1]
+    switched = [
+        {
+            "iso3": str(world.iso3[i]),
+            "name": str(world.name[i]),
+            "from": BLOC_NAMES[int(start[i])],
+            "to": BLOC_NAMES[int(end[i])],
+            "alignment_start": round(float(history.alignment[0][i]), 6),
+            "alignment_end": round(float(history.alignment[-1][i]), 6),
+        }
+        for i in np.flatnonzero(start != end)
+    ]
+    return {
+        "scenario": resolved.scenario.name,
+        "question": resolved.scenario.question,
+        "steps": model.step_index,
+        "start_date": history.dates[0],
+        "end_date": history.dates[-1],
+        "blocs_start": _blocs(history.metrics[0]),
+        "blocs_end": _blocs(history.metrics[-1]),
+        "final_metrics": {k: _plain(v) for k, v in history.metrics[-1].items()},
+        "veto_opponents_end": list(model_veto_opponents(model)),
+        "switched": switched,
+    }
+
+
+def model_veto_opponents(model: CyberBlocModel) -> tuple[str, ...]:
+    from sim.metrics import joint_response
+
+    w = model.world
+    return joint_response(
+        model.state.alignment,
+        w.non_intervention,
+        w.gdp_usd,
+        w.iso3,
+        w.veto_mask,
+        threshold=model.params.sanction_threshold,
+        nonintervention_weight=model.params.sanction_nonintervention_weight,
+    ).veto_opponents
+
+
+def _blocs(metrics: dict[str, float]) -> dict[str, dict[str, float]]:
+    return {
+        bloc: {
+            "nations": int(metrics[f"{bloc}_count"]),
+            "population_share": round(float(metrics[f"{bloc}_pop_share"]), 6),
+            "gdp_share": round(float(metrics[f"{bloc}_gdp_share"]), 6),
+        }
+        for bloc in ("us", "nonaligned", "china")
+    }
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (np.floating, float)):
+        return None if np.isnan(value) else round(float(value), 9)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    return value
+
+
+def write_run(
+    model: CyberBlocModel,
+    resolved: ResolvedScenario,
+    out_dir: Path,
+    *,
+    started: datetime,
+    csv: bool = False,
+    figures: bool = True,
+    overwrite: bool = False,
+) -> Path:
+    """Write all outputs of a finished run into ``out_dir`` (atomically)."""
+    with atomic_dir(out_dir, overwrite=overwrite) as folder:
+        model_frame = model.history.model_frame()
+        nations_frame = model.history.nations_frame(model.world)
+        model_frame.to_parquet(folder / "model.parquet", index=False)
+        nations_frame.to_parquet(folder / "nations.parquet", index=False)
+        if csv:
+            model_frame.to_csv(folder / "model.csv", index=False)
+            nations_frame.to_csv(folder / "nations.csv", index=False)
+        (folder / "summary.json").write_text(json.dumps(summary(model, resolved), indent=2) + "\n")
+        manifest = {
+            "scenario": resolved.scenario.model_dump(mode="json"),
+            "scenario_file": str(resolved.path) if resolved.path else None,
+            "overrides": list(resolved.overrides),
+            "content_hash": resolved.content_hash,
+            "seed": resolved.scenario.seed,
+            "versions": package_versions(),
+            "git_commit": git_commit(),
+            "command": sys.argv,
+            "started": started.isoformat(timespec="seconds"),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        if figures:
+            from sim import figures as fig
+
+            fig.write_all(model, resolved.scenario, folder, model_frame, nations_frame)
+    return out_dir
+
+
+def read_nations(folder: Path) -> pd.DataFrame:
+    return pd.read_parquet(Path(folder) / "nations.parquet")

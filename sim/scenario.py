@@ -1,0 +1,412 @@
+"""Scenario files: the only place that parses user input.
+
+A scenario (YAML, in ``scenarios/``) describes one experiment: the world, the parameters, the
+scheduled events, the seed and the length of the run. Loading goes
+
+    read file -> safe YAML -> resolve ``extends`` (deep merge) -> apply ``--set`` overrides
+    -> validate (pydantic) -> check nation codes against the nations table
+
+and every failure becomes a ``ScenarioError`` whose message is one line naming the file, the line
+(or field path) and what is allowed. Nothing in a file is ever evaluated as code
+(``yaml.safe_load`` only).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.events import Event, NationCode
+from sim.params import ORGANISATIONS, ModelParams
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+DEFAULT_SCENARIO = SCENARIO_DIR / "baseline.yaml"
+
+
+class ScenarioError(ValueError):
+    """Bad scenario input; the message is a single line meant for the user."""
+
+
+class NationOverride(BaseModel):
+    """Replace some attributes of one nation in the table (for counterfactual worlds)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    nation: NationCode
+    alignment_initial: float | None = Field(None, ge=-1.0, le=1.0)
+    non_intervention: float | None = Field(None, ge=0.0, le=1.0)
+    digital_gap: float | None = Field(None, ge=0.0, le=1.0)
+    population: float | None = Field(None, gt=0.0)
+    gdp_usd: float | None = Field(None, gt=0.0)
+
+
+class NationsSpec(BaseModel):
+    """Which nations table to use: the embedded 2023 one, or a CSV with the same columns."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    source: str = Field(
+        "embedded",
+        description="'embedded' or a CSV path (relative to the scenario file) with the columns "
+        "of sim/data/nations.csv.",
+    )
+    overrides: list[NationOverride] = Field(default_factory=list)
+
+
+class Scenario(BaseModel):
+    """One experiment. Every field except ``name`` and ``question`` has a default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="Short identifier, used in output folder names.")
+    question: str = Field(description="The one-line question this scenario asks.")
+    description: str = Field("", description="Longer explanation: assumptions, sources.")
+    baseline_date: date = Field(date(2023, 1, 1), description="Calendar date of step 0.")
+    step_unit: Literal["month"] = Field("month", description="Calendar time one step stands for.")
+    steps: int = Field(120, ge=1, le=2400, description="Number of steps (months) to run.")
+    seed: int = Field(42, ge=0, description="Seed of the run's random numbers.")
+    nations: NationsSpec = Field(default_factory=NationsSpec)
+    parameters: ModelParams = Field(default_factory=ModelParams)
+    events: list[Event] = Field(default_factory=list)
+    inherit_events: bool = Field(
+        True, description="With 'extends': keep the parent's events and add these after them."
+    )
+    watch: list[NationCode] = Field(
+        default_factory=lambda: ["CHN", "RUS", "IND", "BRA", "ZAF", "IRN", "SAU", "EGY", "USA"],
+        description="Nations whose trajectories the figures show.",
+    )
+
+    @model_validator(mode="after")
+    def _events_within_run(self) -> Scenario:
+        for i, event in enumerate(self.events):
+            if event.step > self.steps:
+                raise ValueError(
+                    f"events.{i}: step {event.step} is after the last step ({self.steps})"
+                )
+        return self
+
+
+@dataclass
+class ResolvedScenario:
+    """A validated scenario with where it came from and the world it runs on."""
+
+    scenario: Scenario
+    path: Path | None
+    nations: pd.DataFrame = field(repr=False)
+    overrides: tuple[str, ...] = ()
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 of the resolved scenario (after extends and --set), canonical JSON."""
+        text = json.dumps(self.scenario.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def build_model(self, *, collect_agent_data: bool = False, seed: int | None = None):
+        """A fresh model for this scenario (optionally with another seed)."""
+        from sim.model import CyberBlocModel
+
+        s = self.scenario
+        return CyberBlocModel(
+            params=s.parameters,
+            nations=self.nations,
+            events=s.events,
+            baseline_date=s.baseline_date.isoformat(),
+            collect_agent_data=collect_agent_data,
+            rng=s.seed if seed is None else seed,
+        )
+
+
+# --- loading -------------------------------------------------------------------------------------
+def load_scenario(
+    path: str | Path, overrides: list[str] | tuple[str, ...] = ()
+) -> ResolvedScenario:
+    """Read, resolve and validate a scenario file; raise ScenarioError with a one-line message."""
+    path = _find(path)
+    raw, lines = _read_with_extends(path, chain=())
+    for assignment in overrides:
+        _apply_set(raw, assignment)
+        key = tuple(_split_path(assignment.partition("=")[0]))
+        lines[key] = ("--set", 0)
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as error:
+        raise ScenarioError(_describe_validation_error(error, path, lines)) from None
+    nations = _load_nations(scenario, path, lines)
+    return ResolvedScenario(scenario, path, nations, tuple(overrides))
+
+
+def scenario_from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> ResolvedScenario:
+    """Validate an in-memory scenario (the front end and tests use this)."""
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as error:
+        raise ScenarioError(_describe_validation_error(error, None, {})) from None
+    origin = (base_dir or SCENARIO_DIR) / "<memory>"
+    return ResolvedScenario(scenario, None, _load_nations(scenario, origin, {}))
+
+
+def list_scenarios(directory: Path = SCENARIO_DIR) -> list[Path]:
+    """Scenario files in the library, sorted by name."""
+    return sorted(directory.glob("*.yaml"))
+
+
+def _find(path: str | Path) -> Path:
+    """Accept a path, or a bare scenario name from the library ('baseline')."""
+    candidate = Path(path)
+    if not candidate.exists() and not candidate.suffix:
+        library = SCENARIO_DIR / f"{candidate.name}.yaml"
+        if library.exists():
+            return library
+    if not candidate.exists():
+        known = ", ".join(p.stem for p in list_scenarios())
+        raise ScenarioError(f"{path}: file not found (library scenarios: {known})")
+    return candidate.resolve()
+
+
+Lines = dict[tuple, tuple[str, int]]
+
+
+def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Lines]:
+    if path in chain:
+        cycle = " -> ".join(p.name for p in (*chain, path))
+        raise ScenarioError(f"{chain[-1]}: 'extends' cycle: {cycle}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        where = f"{chain[-1]}: extends: " if chain else ""
+        raise ScenarioError(f"{where}{path}: file not found") from None
+    try:
+        raw = yaml.safe_load(text)
+        node = yaml.compose(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ScenarioError(f"{where}: malformed YAML: {problem}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{path}:1: a scenario must be a mapping of keys to values")
+    lines = {key: (str(path), line) for key, line in _node_lines(node, ()).items()}
+    parent_name = raw.pop("extends", None)
+    if parent_name is None:
+        return raw, lines
+    if not isinstance(parent_name, str):
+        raise ScenarioError(f"{path}:{lines[('extends',)][1]}: extends: must be a file name")
+    parent_path = (path.parent / parent_name).resolve()
+    parent, parent_lines = _read_with_extends(parent_path, (*chain, path))
+    inherit = raw.get("inherit_events", True)
+    merged = _deep_merge(parent, raw)
+    if inherit and "events" in raw and "events" in parent:
+        merged["events"] = list(parent["events"]) + list(raw["events"] or [])
+        offset = len(parent["events"])
+        lines = {
+            (k[0], k[1] + offset, *k[2:]) if k[:1] == ("events",) and len(k) > 1 else k: v
+            for k, v in lines.items()
+        }
+    return merged, {**parent_lines, **lines}
+
+
+def _node_lines(node: yaml.Node | None, prefix: tuple) -> dict[tuple, int]:
+    """Map each key path in a composed YAML tree to its 1-based line number."""
+    out: dict[tuple, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = (*prefix, key_node.value)
+            out[key] = key_node.start_mark.line + 1
+            out.update(_node_lines(value_node, key))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            key = (*prefix, i)
+            out[key] = item.start_mark.line + 1
+            out.update(_node_lines(item, key))
+    return out
+
+
+def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """Mappings merge key by key; any other value in ``update`` replaces the base value."""
+    merged = dict(base)
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _split_path(dotted: str) -> list[str | int]:
+    return [int(part) if part.isdigit() else part for part in dotted.strip().split(".")]
+
+
+def _apply_set(raw: dict[str, Any], assignment: str) -> None:
+    """--set a.b.c=value: the value is parsed as YAML (numbers, booleans, null, lists)."""
+    dotted, sep, text = assignment.partition("=")
+    if not sep or not dotted.strip():
+        raise ScenarioError(
+            f"--set {assignment}: expected PATH=VALUE, e.g. parameters.china_budget=2"
+        )
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise ScenarioError(f"--set {assignment}: value is not valid YAML") from None
+    keys = _split_path(dotted)
+    target: Any = raw
+    for depth, key in enumerate(keys[:-1]):
+        try:
+            if isinstance(target, list):
+                target = target[key]  # type: ignore[index]
+            else:
+                target = target.setdefault(key, {})
+        except (IndexError, TypeError, AttributeError):
+            prefix = ".".join(str(k) for k in keys[: depth + 1])
+            raise ScenarioError(f"--set {assignment}: no such place '{prefix}'") from None
+    if isinstance(target, list):
+        if not isinstance(keys[-1], int) or keys[-1] >= len(target):
+            raise ScenarioError(f"--set {assignment}: no such list item '{dotted}'")
+        target[keys[-1]] = value
+    elif isinstance(target, dict):
+        target[keys[-1]] = value
+    else:
+        raise ScenarioError(f"--set {assignment}: '{dotted}' is inside a plain value")
+
+
+# --- error messages ------------------------------------------------------------------------------
+_EVENT_KINDS = {
+    "set_org_weight",
+    "join",
+    "leave",
+    "set_parameter",
+    "scale_parameter",
+    "attribution",
+    "sanction",
+}
+
+
+def _allowed_keys(loc: tuple) -> list[str]:
+    """Field names allowed at a location, for 'did you mean' hints."""
+    from sim import events as ev
+
+    models: dict[str, type[BaseModel]] = {
+        cls.model_fields["kind"].default: cls
+        for cls in (
+            ev.SetOrgWeight,
+            ev.JoinOrganisation,
+            ev.LeaveOrganisation,
+            ev.SetParameter,
+            ev.ScaleParameter,
+            ev.AttributionClaim,
+            ev.Sanction,
+        )
+    }
+    if loc == ():
+        return [*Scenario.model_fields, "extends"]
+    if loc == ("parameters",):
+        return list(ModelParams.model_fields)
+    if loc == ("parameters", "org_weights"):
+        return list(ORGANISATIONS)
+    if loc == ("nations",):
+        return list(NationsSpec.model_fields)
+    if loc[:2] == ("nations", "overrides"):
+        return list(NationOverride.model_fields)
+    if loc[:1] == ("events",) and len(loc) >= 3 and loc[2] in models:
+        return list(models[loc[2]].model_fields)
+    return []
+
+
+def _location(loc: tuple, path: Path | None, lines: Lines) -> str:
+    """'file:line' for the deepest part of loc that the YAML defines."""
+    clean = tuple(part for part in loc if part not in _EVENT_KINDS)
+    for size in range(len(clean), 0, -1):
+        if clean[:size] in lines:
+            file, line = lines[clean[:size]]
+            return file if file == "--set" else f"{file}:{line}"
+    return str(path) if path else "<scenario>"
+
+
+def _describe_validation_error(error: ValidationError, path: Path | None, lines: Lines) -> str:
+    first = error.errors()[0]
+    loc = tuple(first["loc"])
+    clean = tuple(part for part in loc if part not in _EVENT_KINDS)
+    dotted = ".".join(str(part) for part in clean) or "(top level)"
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        allowed = _allowed_keys(loc[:-1])
+        close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        message = f"unknown key{hint} (allowed: {', '.join(allowed)})"
+    elif first["type"] == "missing":
+        message = "required field is missing"
+    elif first["type"] == "union_tag_invalid":
+        message = f"unknown event kind; allowed: {', '.join(sorted(_EVENT_KINDS))}"
+    elif first["type"] == "value_error":
+        message = message.removeprefix("Value error, ")
+    more = f" (+{len(error.errors()) - 1} more)" if len(error.errors()) > 1 else ""
+    return f"{_location(loc, path, lines)}: {dotted}: {message}{more}"
+
+
+# --- nations ---------------------------------------------------------------------------------------
+def _load_nations(scenario: Scenario, path: Path, lines: Lines) -> pd.DataFrame:
+    from sim.data.nations import load_nations
+
+    spec = scenario.nations
+    if spec.source == "embedded":
+        frame = load_nations()
+    else:
+        csv = (path.parent / spec.source).resolve()
+        if not csv.exists():
+            where = _location(("nations", "source"), path, lines)
+            raise ScenarioError(f"{where}: nations.source: file not found: {csv}")
+        try:
+            frame = load_nations(csv)
+        except (KeyError, ValueError) as error:
+            where = _location(("nations", "source"), path, lines)
+            raise ScenarioError(f"{where}: nations.source: {csv.name}: {error}") from None
+    known = set(frame["iso3"])
+
+    def check(code: str, loc: tuple) -> None:
+        if code not in known:
+            close = difflib.get_close_matches(code, sorted(known), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            dotted = ".".join(str(p) for p in loc)
+            raise ScenarioError(
+                f"{_location(loc, path, lines)}: {dotted}: unknown nation code '{code}'{hint} "
+                "(ISO 3166-1 alpha-3 codes of sim/data/nations.csv)"
+            )
+
+    for i, code in enumerate(scenario.watch):
+        check(code, ("watch", i))
+    for i, event in enumerate(scenario.events):
+        for attribute in ("nation", "target"):
+            code = getattr(event, attribute, None)
+            if code is not None:
+                check(code, ("events", i, attribute))
+        parameter = getattr(event, "parameter", None)
+        if parameter is not None:
+            numeric = [
+                k
+                for k, v in scenario.parameters.model_dump().items()
+                if isinstance(v, (int, float)) and not isinstance(v, bool)
+            ]
+            if parameter not in numeric:
+                loc = ("events", i, "parameter")
+                raise ScenarioError(
+                    f"{_location(loc, path, lines)}: events.{i}.parameter: '{parameter}' is not a "
+                    f"numeric parameter (allowed: {', '.join(numeric)})"
+                )
+    if spec.overrides:
+        frame = frame.copy()
+        for i, override in enumerate(spec.overrides):
+            check(override.nation, ("nations", "overrides", i, "nation"))
+            row = frame.index[frame["iso3"] == override.nation][0]
+            for column, value in override.model_dump(exclude={"nation"}, exclude_none=True).items():
+                frame.loc[row, column] = value
+    return frame
