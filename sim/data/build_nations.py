@@ -1,0 +1,260 @@
+"""Build ``sim/data/nations.csv`` (baseline 2023-01-01) from the files in ``sim/data/raw/``.
+
+Run::
+
+    uv run python -m sim.data.build_nations            # writes sim/data/nations.csv
+    uv run python -m sim.data.build_nations --out X.csv
+
+Reads only ``sim/data/raw/`` (committed extracts + hand-coded tables) and needs only
+pandas. The output is sorted by iso3 and formatted deterministically, so re-running
+it reproduces the file byte for byte. Column meanings: ``docs/data.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+
+DATA_DIR = Path(__file__).resolve().parent
+RAW_DIR = DATA_DIR / "raw"
+DEFAULT_OUT = DATA_DIR / "nations.csv"
+BASELINE_YEAR = 2022  # attribute values: latest year <= this
+
+MEMBERSHIP_COLUMNS: tuple[str, ...] = (
+    "brics",
+    "sco_member",
+    "sco_observer",
+    "sco_dialogue_partner",
+    "five_eyes",
+    "nato",
+    "eu",
+    "african_union",
+    "au_suspended",
+    "arab_league",
+    "arab_league_suspended",
+    "asean",
+    "gcc",
+    "csto",
+    "us_treaty_ally",
+    "us_mnna",
+    "nam",
+    "bri_mou",
+    "un_charter_friends",
+    "p5",
+)
+
+COLUMNS: tuple[str, ...] = (
+    "iso3",
+    "iso2",
+    "name",
+    "un_status",
+    "region",
+    "subregion",
+    "population",
+    "gdp_usd",
+    "internet_users_pct",
+    "lat",
+    "lon",
+    *MEMBERSHIP_COLUMNS,
+    "digital_gap",
+    "arab_state",
+    "african",
+)
+
+# (organisation, roles) in raw/memberships.csv -> output column. Roles not listed here
+# (revoked, contested, party_obligations_suspended) are documented but not coded.
+MEMBERSHIP_RULES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "brics": ("brics", ("member",)),
+    "sco_member": ("sco", ("member",)),
+    "sco_observer": ("sco", ("observer",)),
+    "sco_dialogue_partner": ("sco", ("dialogue_partner",)),
+    "five_eyes": ("five_eyes", ("member",)),
+    "nato": ("nato", ("member",)),
+    "eu": ("eu", ("member",)),
+    "african_union": ("african_union", ("member", "suspended_member")),
+    "au_suspended": ("african_union", ("suspended_member",)),
+    "arab_league": ("arab_league", ("member", "suspended_member")),
+    "arab_league_suspended": ("arab_league", ("suspended_member",)),
+    "asean": ("asean", ("member",)),
+    "gcc": ("gcc", ("member",)),
+    "csto": ("csto", ("member",)),
+    "us_mnna": ("us_mnna", ("designated", "treated_as")),
+    "nam": ("nam", ("member",)),
+    "bri_mou": ("bri", ("cooperation_document",)),
+    "un_charter_friends": ("un_charter_friends", ("member",)),
+    "p5": ("unsc", ("permanent_member",)),
+}
+# us_treaty_ally: party to a US mutual-defence treaty in force (the US itself is not flagged).
+US_TREATY_RULES: tuple[tuple[str, str], ...] = (
+    ("nato", "member"),
+    ("anzus", "party"),
+    ("rio_treaty", "party"),
+    ("us_bilateral_defense_treaty", "party"),
+)
+
+
+def read_raw(name: str, raw_dir: Path = RAW_DIR) -> pd.DataFrame:
+    """Read a raw CSV, skipping leading ``#`` comment lines; all columns as strings."""
+    text = (raw_dir / name).read_text(encoding="utf-8")
+    body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("#"))
+    return pd.read_csv(io.StringIO(body), dtype=str, keep_default_na=False)
+
+
+def _latest_internet(raw_dir: Path) -> pd.DataFrame:
+    """Internet users % per iso3: ITU series (latest year <= baseline), else Factbook."""
+    frames = []
+    itu_path = raw_dir / "internet_users_itu.csv"
+    if itu_path.exists():
+        itu = read_raw("internet_users_itu.csv", raw_dir)
+        itu["year"] = itu["year"].astype(int)
+        itu = itu[itu["year"] <= BASELINE_YEAR].sort_values(["iso3", "year"])
+        itu = itu.groupby("iso3", as_index=False).last()
+        itu["source"] = "itu"
+        frames.append(itu[["iso3", "internet_users_pct", "year", "source"]])
+    fb = read_raw("factbook_economy.csv", raw_dir)
+    fb = fb[fb["internet_users_pct"] != ""].rename(columns={"internet_users_year": "year"})
+    fb["source"] = "factbook"
+    frames.append(fb[["iso3", "internet_users_pct", "year", "source"]])
+    out = pd.concat(frames, ignore_index=True).drop_duplicates("iso3", keep="first")
+    out["internet_users_pct"] = out["internet_users_pct"].astype(float)
+    return out.set_index("iso3")
+
+
+def build_frame(raw_dir: Path = RAW_DIR) -> pd.DataFrame:
+    m49 = read_raw("countries_m49.csv", raw_dir).set_index("iso3")
+    extra = read_raw("extra_polities.csv", raw_dir).set_index("iso3")
+    pop = read_raw("population_wpp2022.csv", raw_dir).set_index("iso3")
+    fb = read_raw("factbook_economy.csv", raw_dir).set_index("iso3")
+    caps = read_raw("capitals.csv", raw_dir).set_index("iso3")
+    members = read_raw("memberships.csv", raw_dir)
+    imput = read_raw("imputations.csv", raw_dir)
+    inet = _latest_internet(raw_dir)
+
+    iso3s = sorted(set(m49.index[m49["un_member"] == "1"]) | set(extra.index))
+    rows = []
+    for iso3 in iso3s:
+        base = m49.loc[iso3] if iso3 in m49.index else None
+        ext = extra.loc[iso3] if iso3 in extra.index else None
+        region = (ext["region"] if ext is not None and ext["region"] else None) or base["region"]
+        subregion = (ext["subregion"] if ext is not None and ext["subregion"] else None) or base[
+            "subregion"
+        ]
+        lat, lon = caps.loc[iso3, "capital_lat"], caps.loc[iso3, "capital_lon"]
+        if (not lat or not lon) and base is not None:
+            lat, lon = base["centroid_lat"], base["centroid_lon"]
+        rows.append(
+            {
+                "iso3": iso3,
+                "iso2": ext["iso2"] if ext is not None else base["iso2"],
+                "name": caps.loc[iso3, "name"],
+                "un_status": ext["un_status"] if ext is not None else "member",
+                "region": region,
+                "subregion": subregion,
+                "population": int(pop.loc[iso3, "population"]) if iso3 in pop.index else None,
+                "gdp_usd": float(fb.loc[iso3, "gdp_ppp_usd"])
+                if iso3 in fb.index and fb.loc[iso3, "gdp_ppp_usd"]
+                else None,
+                "internet_users_pct": float(inet.loc[iso3, "internet_users_pct"])
+                if iso3 in inet.index
+                else None,
+                "lat": float(lat),
+                "lon": float(lon),
+            }
+        )
+    df = pd.DataFrame(rows).set_index("iso3")
+
+    # Documented fallbacks for cells no source provides.
+    for _, r in imput.iterrows():
+        if r["iso3"] in df.index and pd.isna(df.loc[r["iso3"], r["column"]]):
+            df.loc[r["iso3"], r["column"]] = float(r["value"])
+
+    # Membership flags.
+    def flag(org: str, roles: tuple[str, ...]) -> pd.Series:
+        sel = members[(members["organisation"] == org) & members["role"].isin(roles)]
+        unknown = set(sel["iso3"]) - set(df.index) - {"ESH"}
+        if unknown:
+            raise ValueError(f"{org}: codes not in the dataset: {sorted(unknown)}")
+        return pd.Series(df.index.isin(sel["iso3"]).astype(int), index=df.index)
+
+    for col, (org, roles) in MEMBERSHIP_RULES.items():
+        df[col] = flag(org, roles)
+    ally = sum(flag(org, (role,)) for org, role in US_TREATY_RULES).clip(upper=1)
+    ally.loc["USA"] = 0
+    df["us_treaty_ally"] = ally
+
+    df["digital_gap"] = (1.0 - df["internet_users_pct"] / 100.0).clip(0.0, 1.0)
+    df["arab_state"] = df["arab_league"]
+    df["african"] = (df["region"] == "Africa").astype(int)
+
+    df = df.reset_index()[list(COLUMNS)].sort_values("iso3").reset_index(drop=True)
+    df["population"] = df["population"].astype("int64")
+    _check(df)
+    return df
+
+
+def _check(df: pd.DataFrame) -> None:
+    required = ["population", "gdp_usd", "internet_users_pct", "lat", "lon", "digital_gap"]
+    missing = df[df[required].isna().any(axis=1)]
+    if not missing.empty:
+        raise ValueError(f"missing values:\n{missing[['iso3', *required]]}")
+    if df["iso3"].duplicated().any() or df["iso2"].duplicated().any():
+        raise ValueError("duplicate iso3/iso2")
+    if (df["un_status"] == "member").sum() != 193:
+        raise ValueError("expected 193 UN members")
+
+
+def _fmt(value: float, digits: int) -> str:
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def to_csv_text(df: pd.DataFrame) -> str:
+    """Deterministic CSV text: fixed column order, fixed float formatting, LF line ends."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(COLUMNS)
+    for rec in df.itertuples(index=False):
+        r = rec._asdict()
+        out = []
+        for col in COLUMNS:
+            v = r[col]
+            if col == "gdp_usd":
+                out.append(f"{v:.1f}")
+            elif col == "internet_users_pct":
+                out.append(_fmt(v, 4))
+            elif col in ("lat", "lon"):
+                out.append(_fmt(v, 4))
+            elif col == "digital_gap":
+                out.append(_fmt(v, 6))
+            else:
+                out.append(str(v))
+        w.writerow(out)
+    return buf.getvalue()
+
+
+def build(out_path: Path | str = DEFAULT_OUT, raw_dir: Path = RAW_DIR) -> Path:
+    """Build nations.csv from ``raw_dir`` into ``out_path`` and return the path."""
+    out_path = Path(out_path)
+    df = build_frame(raw_dir)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_bytes(to_csv_text(df).encode("utf-8"))
+    return out_path
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output CSV path")
+    args = ap.parse_args(argv)
+    path = build(args.out)
+    df = pd.read_csv(path)
+    print(f"wrote {path} ({len(df)} rows, {int((df['un_status'] == 'member').sum())} UN members)")
+    for col in MEMBERSHIP_COLUMNS:
+        print(f"  {col:24s} {int(df[col].sum())}")
+
+
+if __name__ == "__main__":
+    main()
