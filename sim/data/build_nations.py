@@ -19,33 +19,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.data.nations import MEMBERSHIP_COLUMNS
+
 DATA_DIR = Path(__file__).resolve().parent
 RAW_DIR = DATA_DIR / "raw"
 DEFAULT_OUT = DATA_DIR / "nations.csv"
 BASELINE_YEAR = 2022  # attribute values: latest year <= this
 
-MEMBERSHIP_COLUMNS: tuple[str, ...] = (
-    "brics",
-    "sco_member",
-    "sco_observer",
-    "sco_dialogue_partner",
-    "five_eyes",
-    "nato",
-    "eu",
-    "african_union",
-    "au_suspended",
-    "arab_league",
-    "arab_league_suspended",
-    "asean",
-    "gcc",
-    "csto",
-    "us_treaty_ally",
-    "us_mnna",
-    "nam",
-    "bri_mou",
-    "un_charter_friends",
-    "p5",
-)
 
 COLUMNS: tuple[str, ...] = (
     "iso3",
@@ -224,9 +204,7 @@ def to_csv_text(df: pd.DataFrame) -> str:
             v = r[col]
             if col == "gdp_usd":
                 out.append(f"{v:.1f}")
-            elif col == "internet_users_pct":
-                out.append(_fmt(v, 4))
-            elif col in ("lat", "lon"):
+            elif col == "internet_users_pct" or col in ("lat", "lon"):
                 out.append(_fmt(v, 4))
             elif col == "digital_gap":
                 out.append(_fmt(v, 6))

