@@ -7,11 +7,41 @@ Equations and their assumptions are in docs/ODD.md ("Observation").
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import stats
 
+if TYPE_CHECKING:
+    from sim.dynamics import State
+    from sim.params import ModelParams
+    from sim.world import World
+
 US_BLOC, NON_ALIGNED, CHINA_BLOC = -1, 0, 1
+
+#: Model-level series, in the order they are reported (all from ``summarise``).
+METRIC_NAMES: tuple[str, ...] = (
+    "us_count",
+    "nonaligned_count",
+    "china_count",
+    "us_pop_share",
+    "nonaligned_pop_share",
+    "china_pop_share",
+    "us_gdp_share",
+    "nonaligned_gdp_share",
+    "china_gdp_share",
+    "mean_alignment",
+    "esteban_ray",
+    "bimodality",
+    "emergent_blocs",
+    "switches",
+    "sanction_support_share",
+    "sanction_support_gdp_share",
+    "veto_opponents",
+    "unsc_sanction_passable",
+    "mean_threat_us",
+    "china_stock_bn",
+)
 BLOC_NAMES = {US_BLOC: "us", NON_ALIGNED: "nonaligned", CHINA_BLOC: "china"}
 
 
@@ -146,3 +176,38 @@ def joint_response(
 def switches(previous_blocs: np.ndarray, blocs: np.ndarray) -> int:
     """How many nations changed bloc since the previous step."""
     return int((previous_blocs != blocs).sum())
+
+
+def summarise(
+    world: World,
+    params: ModelParams,
+    state: State,
+    blocs: np.ndarray,
+    previous_blocs: np.ndarray,
+) -> dict[str, float]:
+    """Every model-level series (METRIC_NAMES) for one run's current state (1-D arrays)."""
+    x = state.alignment
+    out: dict[str, float] = dict(bloc_shares(blocs, world.population, world.gdp_usd))
+    response = joint_response(
+        x,
+        world.non_intervention,
+        world.gdp_usd,
+        world.iso3,
+        world.veto_mask,
+        threshold=params.sanction_threshold,
+        nonintervention_weight=params.sanction_nonintervention_weight,
+    )
+    out |= {
+        "mean_alignment": float(x.mean()),
+        "esteban_ray": esteban_ray(x),
+        "bimodality": bimodality_coefficient(x),
+        "emergent_blocs": len(emergent_blocs(x, params.emergent_bandwidth).sizes),
+        "switches": switches(previous_blocs, blocs),
+        "sanction_support_share": response.share_nations,
+        "sanction_support_gdp_share": response.share_gdp,
+        "veto_opponents": len(response.veto_opponents),
+        "unsc_sanction_passable": int(response.unsc_passable),
+        "mean_threat_us": float(state.threat_us.mean()),
+        "china_stock_bn": float(state.stock.sum()),
+    }
+    return out

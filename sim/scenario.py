@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from sim.events import Event, NationCode
 from sim.params import ORGANISATIONS, ModelParams
+from sim.simulation import numeric_parameters
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 DEFAULT_SCENARIO = SCENARIO_DIR / "baseline.yaml"
@@ -262,10 +263,7 @@ def _apply_set(raw: dict[str, Any], assignment: str) -> None:
     target: Any = raw
     for depth, key in enumerate(keys[:-1]):
         try:
-            if isinstance(target, list):
-                target = target[key]  # type: ignore[index]
-            else:
-                target = target.setdefault(key, {})
+            target = target[key] if isinstance(target, list) else target.setdefault(key, {})
         except (IndexError, TypeError, AttributeError):
             prefix = ".".join(str(k) for k in keys[: depth + 1])
             raise ScenarioError(f"--set {assignment}: no such place '{prefix}'") from None
@@ -391,11 +389,7 @@ def _load_nations(scenario: Scenario, path: Path, lines: Lines) -> pd.DataFrame:
                 check(code, ("events", i, attribute))
         parameter = getattr(event, "parameter", None)
         if parameter is not None:
-            numeric = [
-                k
-                for k, v in scenario.parameters.model_dump().items()
-                if isinstance(v, (int, float)) and not isinstance(v, bool)
-            ]
+            numeric = numeric_parameters(scenario.parameters)
             if parameter not in numeric:
                 loc = ("events", i, "parameter")
                 raise ScenarioError(
