@@ -25,6 +25,7 @@ DATA_DIR = Path(__file__).resolve().parent
 RAW_DIR = DATA_DIR / "raw"
 DEFAULT_OUT = DATA_DIR / "nations.csv"
 BASELINE_YEAR = 2022  # attribute values: latest year <= this
+STALE_BEFORE = 2017  # an ITU internet value older than this is treated as stale
 
 
 COLUMNS: tuple[str, ...] = (
@@ -85,23 +86,39 @@ def read_raw(name: str, raw_dir: Path = RAW_DIR) -> pd.DataFrame:
 
 
 def _latest_internet(raw_dir: Path) -> pd.DataFrame:
-    """Internet users % per iso3: ITU series (latest year <= baseline), else Factbook."""
-    frames = []
-    itu_path = raw_dir / "internet_users_itu.csv"
-    if itu_path.exists():
-        itu = read_raw("internet_users_itu.csv", raw_dir)
-        itu["year"] = itu["year"].astype(int)
-        itu = itu[itu["year"] <= BASELINE_YEAR].sort_values(["iso3", "year"])
-        itu = itu.groupby("iso3", as_index=False).last()
-        itu["source"] = "itu"
-        frames.append(itu[["iso3", "internet_users_pct", "year", "source"]])
+    """Internet users % per iso3 (columns internet_users_pct, year, source).
+
+    Rule: the ITU series' latest observation with year <= BASELINE_YEAR, if it is no older
+    than STALE_BEFORE. Otherwise (stale or absent) the observation closest to the baseline
+    year among the ITU value and the CIA Factbook value (ties: the earlier year, then ITU).
+    """
+    itu = read_raw("internet_users_itu.csv", raw_dir)
+    itu["source"] = "itu"
     fb = read_raw("factbook_economy.csv", raw_dir)
     fb = fb[fb["internet_users_pct"] != ""].rename(columns={"internet_users_year": "year"})
     fb["source"] = "factbook"
-    frames.append(fb[["iso3", "internet_users_pct", "year", "source"]])
-    out = pd.concat(frames, ignore_index=True).drop_duplicates("iso3", keep="first")
-    out["internet_users_pct"] = out["internet_users_pct"].astype(float)
-    return out.set_index("iso3")
+    cols = ["iso3", "internet_users_pct", "year", "source"]
+    cand = pd.concat([itu[cols], fb[cols]], ignore_index=True)
+    cand["year"] = cand["year"].astype(int)
+    cand["internet_users_pct"] = cand["internet_users_pct"].astype(float)
+    cand = cand[(cand["source"] == "factbook") | (cand["year"] <= BASELINE_YEAR)]
+
+    chosen = []
+    for _, grp in cand.groupby("iso3", sort=True):
+        fresh = grp[
+            (grp["source"] == "itu")
+            & (grp["year"] <= BASELINE_YEAR)
+            & (grp["year"] >= STALE_BEFORE)
+        ]
+        if not fresh.empty:
+            chosen.append(fresh.sort_values("year").iloc[-1])
+            continue
+        g = grp.assign(
+            dist=(grp["year"] - BASELINE_YEAR).abs(),
+            src_rank=(grp["source"] != "itu").astype(int),
+        )
+        chosen.append(g.sort_values(["dist", "year", "src_rank"]).iloc[0][cols])
+    return pd.DataFrame(chosen)[cols].set_index("iso3")
 
 
 def build_frame(raw_dir: Path = RAW_DIR) -> pd.DataFrame:
