@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import matplotlib
 
@@ -11,23 +12,17 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim.geo import LAT_RANGE, WORLD_GEOJSON, WorldMap, draw_world_map, load_world, world_names
 
-# The 193 UN member states (ISO 3166-1 alpha-3), independent of the build script's copy.
-_UN_MEMBERS_TEXT = """
-AFG AGO ALB AND ARE ARG ARM ATG AUS AUT AZE BDI BEL BEN BFA BGD BGR BHR BHS BIH BLR BLZ BOL BRA
-BRB BRN BTN BWA CAF CAN CHE CHL CHN CIV CMR COD COG COL COM CPV CRI CUB CYP CZE DEU DJI DMA DNK
-DOM DZA ECU EGY ERI ESP EST ETH FIN FJI FRA FSM GAB GBR GEO GHA GIN GMB GNB GNQ GRC GRD GTM GUY
-HND HRV HTI HUN IDN IND IRL IRN IRQ ISL ISR ITA JAM JOR JPN KAZ KEN KGZ KHM KIR KNA KOR KWT LAO
-LBN LBR LBY LCA LIE LKA LSO LTU LUX LVA MAR MCO MDA MDG MDV MEX MHL MKD MLI MLT MMR MNE MNG MOZ
-MRT MUS MWI MYS NAM NER NGA NIC NLD NOR NPL NRU NZL OMN PAK PAN PER PHL PLW PNG POL PRK PRT PRY
-QAT ROU RUS RWA SAU SDN SEN SGP SLB SLE SLV SMR SOM SRB SSD STP SUR SVK SVN SWE SWZ SYC SYR TCD
-TGO THA TJK TKM TLS TON TTO TUN TUR TUV TZA UGA UKR URY USA UZB VCT VEN VNM VUT WSM YEM ZAF ZMB
-ZWE
-"""
-UN_MEMBERS = _UN_MEMBERS_TEXT.split()
+NATIONS_CSV = Path(__file__).resolve().parents[1] / "sim" / "data" / "nations.csv"
+
+
+@pytest.fixture(scope="module")
+def nations() -> pd.DataFrame:
+    return pd.read_csv(NATIONS_CSV, keep_default_na=False, usecols=["iso3", "un_status"])
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +35,20 @@ def geojson():
     return json.loads(WORLD_GEOJSON.read_text(encoding="utf-8"))
 
 
-def test_embedded_un_list_is_193():
-    assert len(UN_MEMBERS) == len(set(UN_MEMBERS)) == 193
+def test_nations_csv_has_193_members(nations):
+    assert (nations["un_status"] == "member").sum() == 193
+    assert nations["iso3"].is_unique
 
 
-def test_all_un_members_present(world):
-    missing = sorted(set(UN_MEMBERS) - set(world))
+def test_all_nations_present(world, nations):
+    """Every state in sim/data/nations.csv (193 UN members + PSE, TWN, XKX) is on the map."""
+    missing = sorted(set(nations["iso3"]) - set(world))
     assert not missing, missing
+
+
+def test_un_member_flag_matches_nations_csv(geojson, nations):
+    flagged = {f["properties"]["iso3"] for f in geojson["features"] if f["properties"]["un_member"]}
+    assert flagged == set(nations.loc[nations["un_status"] == "member", "iso3"])
 
 
 def test_non_members_of_interest_present(world):
@@ -165,9 +167,9 @@ def test_worldmap_update_changes_colours_only():
     plt.close(fig)
 
 
-def test_fast_after_first_load():
+def test_fast_after_first_load(nations):
     load_world()
-    values = {c: 0.5 for c in UN_MEMBERS}
+    values = dict.fromkeys(nations["iso3"], 0.5)
     fig, ax = plt.subplots()
     WorldMap(ax, values)  # warm the flattened-vertex cache
     plt.close(fig)
