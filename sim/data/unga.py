@@ -235,9 +235,9 @@ def roll_call_topics(
                 source[r] = "nearest"
 
     nuclear = title.map(
-        lambda s: isinstance(s, str)
-        and bool(NUCLEAR_TITLE.search(s))
-        and not _OUTER_SPACE.search(s)
+        lambda s: (
+            isinstance(s, str) and bool(NUCLEAR_TITLE.search(s)) and not _OUTER_SPACE.search(s)
+        )
     ).astype(bool)
     return pd.DataFrame(
         {"title": title, "title_source": source, "similarity": similarity, "nuclear": nuclear}
@@ -251,9 +251,7 @@ def roll_call_topics(
 
 def minority_share(matrix: pd.DataFrame) -> pd.Series:
     """Share of votes cast that are not the modal vote, per roll call (0 = unanimous)."""
-    counts = pd.concat(
-        {v: (matrix == v).sum() for v in VOTE_VALUES.values()}, axis=1
-    ).astype(float)
+    counts = pd.concat({v: (matrix == v).sum() for v in VOTE_VALUES.values()}, axis=1).astype(float)
     total = counts.sum(axis=1)
     return (1.0 - counts.max(axis=1) / total.where(total > 0)).fillna(0.0)
 
@@ -298,8 +296,29 @@ def select_roll_calls(
     return matrix.columns[keep.to_numpy()]
 
 
+def recency_weights(
+    roll_calls: pd.DataFrame, half_life: float | None = 3.0, *, reference: float | None = None
+) -> pd.Series:
+    """Weight ``0.5 ** ((reference - session) / half_life)`` per roll call.
+
+    Why: the simulation starts in 2023, and how a state voted in 2019 says more about
+    where it stands then than how it voted in 2010 (Russia's votes harden after 2014,
+    several South-East Asian states drift towards the middle). ``reference`` defaults to
+    the latest session; ``half_life=None`` gives every roll call weight 1.
+    """
+    session = roll_calls["session"].astype(float)
+    if half_life is None:
+        return pd.Series(1.0, index=roll_calls.index, name="weight")
+    ref = session.max() if reference is None else reference
+    return (0.5 ** ((ref - session) / half_life)).rename("weight")
+
+
 def ideal_points(
-    matrix: pd.DataFrame, *, max_iter: int = 500, tol: float = 1e-10
+    matrix: pd.DataFrame,
+    weights: pd.Series | None = None,
+    *,
+    max_iter: int = 500,
+    tol: float = 1e-10,
 ) -> pd.Series:
     """One-dimensional ideal points from a linear factor model fitted on observed votes.
 
@@ -309,28 +328,34 @@ def ideal_points(
     only, so an absent vote neither pulls a country to the centre (as mean imputation
     would) nor counts as abstention. Started from the first principal component of the
     mean-imputed, column-centred matrix (to which it reduces when nothing is missing);
-    ``theta`` is standardised to mean 0, sd 1 each sweep. The sign is arbitrary here; see
-    :func:`orient`.
+    ``theta`` is standardised to mean 0, sd 1 each sweep. Optional per-roll-call
+    ``weights`` (e.g. :func:`recency_weights`) weight each roll call's squared residuals:
+    they change how much a roll call moves ``theta``, not its own ``a_j``/``b_j``. The sign
+    is arbitrary here; see :func:`orient`.
     """
     m = matrix.to_numpy(float)
-    w = ~np.isnan(m)
-    if (w.sum(axis=1) == 0).any():
+    obs = ~np.isnan(m)
+    if (obs.sum(axis=1) == 0).any():
         raise ValueError("a country has no votes in the selected roll calls")
-    x0 = np.where(w, m, 0.0)
+    cw = np.ones(m.shape[1]) if weights is None else weights.reindex(matrix.columns).to_numpy()
+    if np.isnan(cw).any() or (cw < 0).any():
+        raise ValueError("weights must be non-negative and cover every roll call")
+    w = obs * cw[None, :]
+    x0 = np.where(obs, m, 0.0)
     a = np.nanmean(m, axis=0)
-    r = np.where(w, m - a, 0.0)
-    u, s, _ = np.linalg.svd(r, full_matrices=False)
+    r = np.where(obs, m - a, 0.0)
+    u, s, _ = np.linalg.svd(r * np.sqrt(cw)[None, :], full_matrices=False)
     theta = u[:, 0] * s[0]
     theta = (theta - theta.mean()) / theta.std()
-    b = (r.T @ theta) / np.maximum(w.T @ theta**2, 1e-12)
+    b = (r.T @ theta) / np.maximum(obs.T @ theta**2, 1e-12)
     for _ in range(max_iter):
-        a = (np.where(w, x0 - np.outer(theta, b), 0.0)).sum(axis=0) / np.maximum(
-            w.sum(axis=0), 1
+        a = (np.where(obs, x0 - np.outer(theta, b), 0.0)).sum(axis=0) / np.maximum(
+            obs.sum(axis=0), 1
         )
-        r = np.where(w, m - a, 0.0)
-        new = (r @ b) / np.maximum(w @ b**2, 1e-12)
+        r = np.where(obs, m - a, 0.0)
+        new = ((w * r) @ b) / np.maximum(w @ b**2, 1e-12)
         new = (new - new.mean()) / new.std()
-        b = (r.T @ new) / np.maximum(w.T @ new**2, 1e-12)
+        b = (r.T @ new) / np.maximum(obs.T @ new**2, 1e-12)
         done = np.max(np.abs(new - theta)) < tol
         theta = new
         if done:
@@ -496,6 +521,7 @@ def vote_scores(
     subset: str = "divisive",
     drop_nuclear: bool = True,
     min_minority: float = 0.025,
+    half_life: float | None = 3.0,
     method: str = "median",
 ) -> pd.DataFrame:
     """Per-country vote scores, indexed by iso3.
@@ -515,6 +541,7 @@ def vote_scores(
         subset=subset,
         drop_nuclear=drop_nuclear,
         min_minority=min_minority,
+        half_life=half_life,
         method=method,
     )
 
@@ -526,6 +553,7 @@ def scores_from_matrix(
     subset: str = "divisive",
     drop_nuclear: bool = True,
     min_minority: float = 0.025,
+    half_life: float | None = 3.0,
     method: str = "median",
 ) -> pd.DataFrame:
     """:func:`vote_scores` on an already-built vote matrix (lets tests reuse one load)."""
@@ -533,7 +561,8 @@ def scores_from_matrix(
     cols = select_roll_calls(
         matrix, topics, subset=subset, drop_nuclear=drop_nuclear, min_minority=min_minority
     )
-    theta = orient(ideal_points(matrix[cols]))
+    weights = recency_weights(roll_calls.loc[cols], half_life)
+    theta = orient(ideal_points(matrix[cols], weights))
     out = pd.DataFrame(
         {
             "unga_n_votes": matrix.notna().sum(axis=1).astype(int),
