@@ -31,7 +31,7 @@ US_TIES: dict[str, float] = {
     "five_eyes": -1.0,  # intelligence-sharing core
     "nato": -1.0,  # collective defence (Art. 5)
     "us_treaty_ally": -1.0,  # bilateral/ANZUS treaties (JPN, KOR, PHL, THA, AUS); see RIO
-    "eu": -0.75,  # EU members outside NATO (AUT, IRL, CYP, MLT): CFSP, Western sanctions
+    "eu": -0.75,  # EU members outside NATO (AUT, IRL, CYP, MLT; FIN, SWE at 2023-01-01)
     "us_mnna": -0.5,  # Major Non-NATO Ally: arms and cooperation, no defence commitment
 }
 # The us_treaty_ally flag also covers the Rio Treaty (1947) parties of Latin America and
