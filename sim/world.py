@@ -19,10 +19,9 @@ from sim.params import ORGANISATIONS
 #: partner joins only selected meetings. Values are an assumption, see docs/ODD.md.
 ROLE_STRENGTH: dict[str, float] = {"member": 1.0, "observer": 0.5, "dialogue_partner": 0.25}
 
-#: Security tie to the US: a mutual-defence treaty (or Five Eyes) counts fully, a Major
-#: Non-NATO Ally designation half.
+#: Security tie of a full US ally (the ``security_tie`` column: 1 treaty ally / NATO / Five
+#: Eyes, 0.5 Rio Treaty party or Major Non-NATO Ally; see docs/data.md).
 TREATY_TIE = 1.0
-MNNA_TIE = 0.5
 
 LEADERS = ("USA", "CHN")
 VETO_HOLDERS = ("USA", "GBR", "FRA", "RUS", "CHN")
@@ -64,7 +63,7 @@ class World:
     iso3: np.ndarray
     name: np.ndarray
     region: np.ndarray
-    subregion: np.ndarray
+    subregion: np.ndarray  # the region used for peer ties (M49 intermediate region)
     population: np.ndarray
     gdp_usd: np.ndarray
     digital_gap: np.ndarray
@@ -107,23 +106,19 @@ class World:
     def from_frame(cls, frame: pd.DataFrame) -> World:
         """Build from a nations table (see docs/data.md for the columns it needs)."""
         frame = frame.reset_index(drop=True)
-        tie = np.where(
-            (_flag(frame, "us_treaty_ally") > 0) | (_flag(frame, "five_eyes") > 0),
-            TREATY_TIE,
-            np.where(_flag(frame, "us_mnna") > 0, MNNA_TIE, 0.0),
-        )
+        peer_region = "intermediate_region" if "intermediate_region" in frame else "subregion"
         priority = np.maximum(_flag(frame, "african"), _flag(frame, "arab_state"))
         iso3 = frame["iso3"].to_numpy(dtype=str)
         return cls(
             iso3=iso3,
             name=frame["name"].to_numpy(dtype=str),
             region=frame["region"].to_numpy(dtype=str),
-            subregion=frame["subregion"].to_numpy(dtype=str),
+            subregion=frame[peer_region].to_numpy(dtype=str),
             population=frame["population"].to_numpy(dtype=float),
             gdp_usd=frame["gdp_usd"].to_numpy(dtype=float),
             digital_gap=np.clip(frame["digital_gap"].to_numpy(dtype=float), 0.0, 1.0),
             priority=priority,
-            security_tie=tie,
+            security_tie=frame["security_tie"].to_numpy(dtype=float),
             non_intervention=np.clip(frame["non_intervention"].to_numpy(dtype=float), 0.0, 1.0),
             disposition=np.clip(frame["alignment_initial"].to_numpy(dtype=float), -1.0, 1.0),
             membership=membership_from_frame(frame),

@@ -48,6 +48,9 @@ def synthetic_nations(n: int = 30, seed: int = 0) -> pd.DataFrame:
     )
     for flag in FLAGS:
         frame[flag] = (rng.random(n) < 0.25).astype(int)
+    frame["security_tie"] = np.where(
+        frame["us_treaty_ally"] | frame["five_eyes"], 1.0, 0.5 * frame["us_mnna"]
+    )
     frame.loc[frame.iso3 == "USA", ["alignment_initial", "five_eyes", "nato"]] = [-1.0, 1, 1]
     frame.loc[frame.iso3 == "CHN", ["alignment_initial", "brics", "sco_member"]] = [1.0, 1, 1]
     frame.loc[frame.iso3 == "GBR", ["alignment_initial", "five_eyes", "nato"]] = [-0.7, 1, 1]

@@ -9,11 +9,14 @@ from sim.data import build_nations
 from sim.data.nations import MEMBERSHIP_COLUMNS, NATIONS_CSV, load_nations
 
 EXPECTED_COLUMNS = [
-    "iso3", "iso2", "name", "un_status", "region", "subregion", "population", "gdp_usd",
+    "iso3", "iso2", "name", "un_status", "region", "subregion", "intermediate_region",
+    "population", "gdp_usd",
     "internet_users_pct", "lat", "lon", "brics", "sco_member", "sco_observer",
     "sco_dialogue_partner", "five_eyes", "nato", "eu", "african_union", "au_suspended",
     "arab_league", "arab_league_suspended", "asean", "gcc", "csto", "us_treaty_ally", "us_mnna",
     "nam", "bri_mou", "un_charter_friends", "p5", "digital_gap", "arab_state", "african",
+    "security_tie", "unga_n_votes", "unga_agree_us", "unga_agree_china", "unga_alignment",
+    "non_intervention", "alignment_initial",
 ]  # fmt: skip
 
 
@@ -163,3 +166,27 @@ def test_build_reproduces_csv_byte_for_byte(tmp_path):
     cli_out = tmp_path / "cli.csv"
     build_nations.main(["--out", str(cli_out)])
     assert cli_out.read_bytes() == NATIONS_CSV.read_bytes()
+
+
+def test_security_tie_reads_rio_treaty_as_half(by_iso):
+    assert set(by_iso["security_tie"].unique()) <= {0.0, 0.5, 1.0}
+    assert by_iso.loc[["GBR", "JPN", "KOR", "AUS", "CAN", "TUR"], "security_tie"].eq(1.0).all()
+    assert by_iso.loc[["BRA", "ARG"], "security_tie"].eq(0.5).all()  # Rio Treaty only
+    assert by_iso.loc[["EGY", "MAR", "PAK"], "security_tie"].eq(0.5).all()  # MNNA
+    assert by_iso.loc[["CHN", "RUS", "IND", "FIN"], "security_tie"].eq(0.0).all()
+    assert by_iso.loc["NZL", "security_tie"] == 1.0  # Five Eyes, although ANZUS is suspended
+
+
+def test_model_inputs_complete_and_in_range(df):
+    assert df["alignment_initial"].between(-1, 1).all()
+    assert df["non_intervention"].between(0, 1).all()
+    assert df[["alignment_initial", "non_intervention", "intermediate_region"]].notna().all().all()
+    # vote columns are missing exactly for the polities that do not vote in the General Assembly
+    no_votes = set(df.loc[df["unga_n_votes"] == 0, "iso3"])
+    assert no_votes == {"PSE", "TWN", "XKX"}
+
+
+def test_intermediate_region_splits_sub_saharan_africa(by_iso):
+    assert by_iso.loc["NGA", "intermediate_region"] == "Western Africa"
+    assert by_iso.loc["KEN", "intermediate_region"] == "Eastern Africa"
+    assert by_iso.loc["FRA", "intermediate_region"] == "Western Europe"  # falls back to sub-region

@@ -17,6 +17,7 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.data.nations import MEMBERSHIP_COLUMNS
@@ -35,6 +36,7 @@ COLUMNS: tuple[str, ...] = (
     "un_status",
     "region",
     "subregion",
+    "intermediate_region",
     "population",
     "gdp_usd",
     "internet_users_pct",
@@ -44,6 +46,13 @@ COLUMNS: tuple[str, ...] = (
     "digital_gap",
     "arab_state",
     "african",
+    "security_tie",
+    "unga_n_votes",
+    "unga_agree_us",
+    "unga_agree_china",
+    "unga_alignment",
+    "non_intervention",
+    "alignment_initial",
 )
 
 # (organisation, roles) in raw/memberships.csv -> output column. Roles not listed here
@@ -151,6 +160,8 @@ def build_frame(raw_dir: Path = RAW_DIR) -> pd.DataFrame:
                 "un_status": ext["un_status"] if ext is not None else "member",
                 "region": region,
                 "subregion": subregion,
+                "intermediate_region": (base["intermediate_region"] if base is not None else "")
+                or subregion,
                 "population": int(pop.loc[iso3, "population"]) if iso3 in pop.index else None,
                 "gdp_usd": float(fb.loc[iso3, "gdp_ppp_usd"])
                 if iso3 in fb.index and fb.loc[iso3, "gdp_ppp_usd"]
@@ -186,11 +197,49 @@ def build_frame(raw_dir: Path = RAW_DIR) -> pd.DataFrame:
     df["digital_gap"] = (1.0 - df["internet_users_pct"] / 100.0).clip(0.0, 1.0)
     df["arab_state"] = df["arab_league"]
     df["african"] = (df["region"] == "Africa").astype(int)
+    rio = flag("rio_treaty", ("party",)).astype(bool)
+    df["security_tie"] = security_tie(df, rio)
+    df = add_vote_columns(df)
 
     df = df.reset_index()[list(COLUMNS)].sort_values("iso3").reset_index(drop=True)
     df["population"] = df["population"].astype("int64")
     _check(df)
     return df
+
+
+def security_tie(df: pd.DataFrame, rio: pd.Series) -> pd.Series:
+    """Strength of a nation's security tie to the US, used by the pressure mechanism.
+
+    1.0: Five Eyes, NATO, or a bilateral/ANZUS mutual-defence treaty ally; 0.5: a Rio Treaty
+    party only (a dormant pact without basing or intelligence ties) or a Major Non-NATO Ally;
+    0 otherwise. The same reading of the Rio Treaty as in ``initial_alignment.RIO_TREATY_TIE``.
+    """
+    full = df["five_eyes"].astype(bool) | df["nato"].astype(bool)
+    full |= df["us_treaty_ally"].astype(bool) & ~rio
+    half = rio | df["us_mnna"].astype(bool)
+    return pd.Series(np.where(full, 1.0, np.where(half, 0.5, 0.0)), index=df.index)
+
+
+def add_vote_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """UN General Assembly vote scores and the starting alignment (docs/initial_alignment.md).
+
+    ``non_intervention`` for polities without votes (Palestine, Taiwan, Kosovo) is the mean of
+    their sub-region's UN members: a documented fallback, like the vote score's.
+    """
+    from sim.data.initial_alignment import initial_alignment
+    from sim.data.unga import vote_scores
+
+    scores = vote_scores()
+    frame = df.reset_index()
+    joined = scores.reindex(frame["iso3"])
+    for column in ("unga_n_votes", "unga_agree_us", "unga_agree_china", "unga_alignment"):
+        frame[column] = joined[column].to_numpy()
+    frame["unga_n_votes"] = frame["unga_n_votes"].fillna(0).astype(int)
+    nonint = pd.Series(joined["non_intervention"].to_numpy(), index=frame.index)
+    fallback = nonint.groupby(frame["subregion"]).transform("mean")
+    frame["non_intervention"] = nonint.fillna(fallback).fillna(nonint.mean())
+    frame["alignment_initial"] = initial_alignment(frame, scores).reindex(frame["iso3"]).to_numpy()
+    return frame.set_index("iso3")
 
 
 def _check(df: pd.DataFrame) -> None:
@@ -202,6 +251,15 @@ def _check(df: pd.DataFrame) -> None:
         raise ValueError("duplicate iso3/iso2")
     if (df["un_status"] == "member").sum() != 193:
         raise ValueError("expected 193 UN members")
+
+
+VOTE_FLOATS = (
+    "unga_agree_us",
+    "unga_agree_china",
+    "unga_alignment",
+    "non_intervention",
+    "alignment_initial",
+)
 
 
 def _fmt(value: float, digits: int) -> str:
@@ -223,8 +281,8 @@ def to_csv_text(df: pd.DataFrame) -> str:
                 out.append(f"{v:.1f}")
             elif col == "internet_users_pct" or col in ("lat", "lon"):
                 out.append(_fmt(v, 4))
-            elif col == "digital_gap":
-                out.append(_fmt(v, 6))
+            elif col in ("digital_gap", "security_tie") or col in VOTE_FLOATS:
+                out.append("" if pd.isna(v) else _fmt(v, 6))
             else:
                 out.append(str(v))
         w.writerow(out)

@@ -36,7 +36,15 @@ MEMBERSHIP_COLUMNS: tuple[str, ...] = (
 )
 FLAG_COLUMNS: tuple[str, ...] = (*MEMBERSHIP_COLUMNS, "arab_state", "african")
 
-_STRING_COLUMNS = ("iso3", "iso2", "name", "un_status", "region", "subregion")
+_STRING_COLUMNS = (
+    "iso3",
+    "iso2",
+    "name",
+    "un_status",
+    "region",
+    "subregion",
+    "intermediate_region",
+)
 _DTYPES: dict[str, str] = {
     **dict.fromkeys(_STRING_COLUMNS, "string"),
     "population": "int64",
@@ -45,6 +53,13 @@ _DTYPES: dict[str, str] = {
     "lat": "float64",
     "lon": "float64",
     "digital_gap": "float64",
+    "security_tie": "float64",
+    "unga_n_votes": "int64",
+    "unga_agree_us": "float64",
+    "unga_agree_china": "float64",
+    "unga_alignment": "float64",
+    "non_intervention": "float64",
+    "alignment_initial": "float64",
     **dict.fromkeys(FLAG_COLUMNS, "int8"),
 }
 
