@@ -216,6 +216,145 @@ def describe() -> None:
     )
 
 
+@app.command()
+def sweep(
+    sweep_file: Annotated[
+        Path, typer.Argument(help="Sweep file, or a name from scenarios/sweeps/.")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Results folder (default: results/sweeps/<name>; re-running resumes)."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Local worker processes (default: all cores).")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler, tcp://host:port ('local': start a LocalCluster)."),
+    ] = None,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Run the recorded failed runs again.")
+    ] = False,
+    chunk_runs: Annotated[
+        int | None, typer.Option(help="Runs per unit of work (default: automatic).", min=1)
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run a parameter sweep (resumable); exit 1 if some runs failed. See docs/sweeps.md."""
+    from sim.sweep.driver import execute, prepare
+    from sim.sweep.spec import SweepError
+
+    try:
+        prepared = prepare(sweep_file, out, workers, scheduler, retry_failed, chunk_runs)
+    except (SweepError, ScenarioError) as error:
+        fail(str(error))
+        return
+    spec, done = prepared.loaded.spec, prepared.total_runs - len(prepared.missing)
+    if not quiet:
+        console.print(f"[bold]{spec.name}[/]: {spec.question}")
+        console.print(
+            f"{prepared.design.kind} design: {prepared.design.points} points x "
+            f"{spec.replicates} replicates = {prepared.total_runs} runs; "
+            + (f"resuming, {done} done; " if prepared.resumed else "")
+            + f"{prepared.executor.description}; results in {prepared.folder}",
+            highlight=False,
+        )
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+        disable=quiet,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("runs", total=prepared.total_runs, completed=done)
+        failed = 0
+
+        def advance(completed: int, newly_failed: int) -> None:
+            nonlocal failed
+            failed += newly_failed
+            label = f"runs ([red]{failed} failed[/])" if failed else "runs"
+            progress.update(task, advance=completed + newly_failed, description=label)
+
+        try:
+            report = execute(prepared, advance)
+        except KeyboardInterrupt:
+            errors.print(
+                f"interrupted; finished runs are saved in {prepared.folder}: "
+                "run the same command again to finish the rest"
+            )
+            raise typer.Exit(130) from None
+        except OSError as error:
+            fail(f"{prepared.folder}: cannot write results ({error}); fix it and re-run to resume")
+            return
+    print_sweep_summary(report)
+    if report.failed_total:
+        raise typer.Exit(1)
+
+
+def print_sweep_summary(report) -> None:
+    """Runs done, failed and how fast; the first failures; where the results are."""
+    table = Table(title="Sweep")
+    table.add_column("runs")
+    table.add_column("", justify="right")
+    table.add_row("total", str(report.total_runs))
+    table.add_row("done before this session", str(report.done_before))
+    table.add_row("completed now", str(report.completed))
+    table.add_row("failed (all sessions)", str(report.failed_total))
+    table.add_row("time", f"{report.elapsed:.1f} s ({report.runs_per_second:.1f} runs/s)")
+    console.print(table)
+    if report.failed_total:
+        shown = report.failures.head(5)
+        for row in shown.itertuples():
+            errors.print(
+                f"[red]failed[/] point {row.point} replicate {row.replicate} {row.parameters}: "
+                f"{row.error_type}: {row.error}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        if report.failed_total > len(shown):
+            errors.print(f"... and {report.failed_total - len(shown)} more in _failures/")
+    console.print(f"results: [bold]{report.folder}[/]  (analyze: run.py analyze {report.folder})")
+
+
+@app.command()
+def analyze(
+    sweep_dir: Annotated[Path, typer.Argument(help="A sweep results folder.")],
+    outcome: Annotated[
+        list[str] | None,
+        typer.Option("--outcome", help="Outcome for indices and figures (repeatable)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write (default: SWEEP_DIR/_analysis).")
+    ] = None,
+    figures: Annotated[
+        bool, typer.Option("--figures/--no-figures", help="Write PNG figures.")
+    ] = True,
+) -> None:
+    """Aggregate a sweep per design point, compute Sobol/Morris indices, draw figures."""
+    from sim.sweep.analysis import analyze as analyze_sweep
+    from sim.sweep.spec import SweepError
+
+    try:
+        report = analyze_sweep(sweep_dir, outcome or None, out, figures)
+    except SweepError as error:
+        fail(str(error))
+        return
+    for note in report.notes:
+        errors.print(f"[yellow]note:[/] {note}", highlight=False)
+    if report.sensitivity is not None and not report.sensitivity.empty:
+        key = "ST" if report.method == "sobol" else "mu_star"
+        table = Table(title=f"Most influential parameter per outcome ({report.method}, {key})")
+        for column in ("outcome", "parameter", key):
+            table.add_column(column)
+        for outcome_name, group in report.sensitivity.groupby("outcome", sort=False):
+            best = group.sort_values(key, ascending=False).iloc[0]
+            table.add_row(str(outcome_name), str(best["parameter"]), f"{best[key]:.3f}")
+        console.print(table)
+    console.print(f"{len(report.points)} rows in points table; files in [bold]{report.folder}[/]")
+
+
 def entry() -> None:
     """Console entry point (run.py calls this)."""
     app(prog_name="run.py")

@@ -1,0 +1,446 @@
+"""``run.py analyze SWEEP_DIR``: aggregates per design point, sensitivity indices, figures.
+
+Written to ``SWEEP_DIR/_analysis/`` (or ``--out``):
+
+- ``points.csv`` / ``points.parquet`` — one row per design point and outcome (final step):
+  the point's parameter values, ``n`` (successful replicates), ``mean``, ``sd`` (ddof = 1),
+  ``p2_5`` / ``p97_5`` (the interval holding the middle 95% of replicates: how far single runs
+  spread) and ``ci95_low`` / ``ci95_high`` (Student-t 95% confidence interval of the mean: how
+  well the replicates pin the point's expected outcome down).
+- ``series.parquet`` — the same statistics per point and kept step, if the sweep kept metrics
+  every k steps.
+- ``sobol.csv`` (sobol designs) — first-order ``S1`` and total ``ST`` indices with 95%
+  bootstrap half-widths per outcome and parameter (SALib.analyze.sobol), computed on each point's
+  replicate mean; second-order ``S2`` in ``sobol_second_order.csv`` when the design has them.
+- ``morris.csv`` (morris designs) — ``mu``, ``mu_star`` (with 95% half-width) and ``sigma``
+  (SALib.analyze.morris) on the unit-scaled inputs: an elementary effect is the change of the
+  outcome per full range of the parameter, so effects compare across parameters.
+- ``figures/`` — response curves (mean with 95% CI band) or heatmaps over the swept parameters,
+  scatter plots of point means for sampled designs, and a sensitivity bar chart.
+
+Sensitivity indices need every point of the design: if runs are missing or failed, the indices
+are skipped with a note (finish the sweep first) while tables and figures use what exists.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from scipy import stats
+
+from sim.sweep.spec import SweepError
+from sim.sweep.store import ANALYSIS, SweepStore, write_text_atomic
+
+STATISTICS = ("n", "mean", "sd", "p2_5", "p97_5", "ci95_low", "ci95_high")
+
+
+@dataclass
+class AnalysisReport:
+    """What ``analyze`` wrote and found."""
+
+    folder: Path
+    points: pd.DataFrame
+    sensitivity: pd.DataFrame | None
+    method: str | None
+    files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    runs: int = 0
+    expected_runs: int = 0
+
+
+def load_runs(
+    folder: Path, final_only: bool = True, columns: list[str] | None = None
+) -> pd.DataFrame:
+    """The results table of a sweep folder (what ``pandas.read_parquet(folder)`` gives)."""
+    if not any(Path(folder).glob("part-*.parquet")):
+        return pd.DataFrame()
+    frame = pd.read_parquet(folder, columns=columns)
+    if final_only and "final" in frame:
+        frame = frame[frame["final"]]
+    return frame.sort_values(["point", "replicate", "step"]).reset_index(drop=True)
+
+
+def summarise_replicates(values: pd.Series) -> dict[str, float]:
+    """n, mean, sd, 2.5/97.5 percentiles and the t-based 95% CI of the mean of one point."""
+    x = values.dropna().to_numpy(dtype=float)
+    n = len(x)
+    if n == 0:
+        return dict.fromkeys(STATISTICS, np.nan) | {"n": 0}
+    mean = float(x.mean())
+    sd = float(x.std(ddof=1)) if n > 1 else np.nan
+    low, high = np.percentile(x, [2.5, 97.5])
+    half = float(stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n)) if n > 1 else np.nan
+    return {
+        "n": n,
+        "mean": mean,
+        "sd": sd,
+        "p2_5": float(low),
+        "p97_5": float(high),
+        "ci95_low": mean - half,
+        "ci95_high": mean + half,
+    }
+
+
+def aggregate(
+    runs: pd.DataFrame, names: list[str], outcomes: list[str], by: tuple[str, ...] = ("point",)
+) -> pd.DataFrame:
+    """Long table: one row per group (design point, optionally step) and outcome."""
+    rows = []
+    if runs.empty:
+        return pd.DataFrame(columns=[*by, *names, "outcome", *STATISTICS])
+    for key, group in runs.groupby(list(by), sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        first = group.iloc[0]
+        ident = dict(zip(by, key, strict=True)) | {name: first[name] for name in names}
+        for outcome in outcomes:
+            rows.append(ident | {"outcome": outcome} | summarise_replicates(group[outcome]))
+    frame = pd.DataFrame(rows)
+    frame["n"] = frame["n"].astype(int)
+    return frame
+
+
+def point_means(runs: pd.DataFrame, outcome: str, points: int) -> np.ndarray:
+    """Replicate mean per design point, NaN where a point has no successful run."""
+    means = runs.groupby("point")[outcome].mean()
+    return means.reindex(range(points)).to_numpy(dtype=float)
+
+
+def sobol_indices(
+    design: pd.DataFrame,
+    runs: pd.DataFrame,
+    names: list[str],
+    outcomes: list[str],
+    second_order: bool,
+    seed: int,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """S1, ST (and S2) per outcome from the point means, in Saltelli's design order."""
+    from SALib.analyze import sobol
+
+    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    rows, second = [], []
+    for outcome in outcomes:
+        y = point_means(runs, outcome, len(design))
+        if np.isnan(y).any() or np.ptp(y) == 0:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = sobol.analyze(problem, y, calc_second_order=second_order, seed=seed)
+        for k, name in enumerate(names):
+            rows.append(
+                {
+                    "outcome": outcome,
+                    "parameter": name,
+                    "S1": result["S1"][k],
+                    "S1_conf": result["S1_conf"][k],
+                    "ST": result["ST"][k],
+                    "ST_conf": result["ST_conf"][k],
+                }
+            )
+            if second_order:
+                for j in range(k + 1, len(names)):
+                    second.append(
+                        {
+                            "outcome": outcome,
+                            "parameter": name,
+                            "other": names[j],
+                            "S2": result["S2"][k, j],
+                            "S2_conf": result["S2_conf"][k, j],
+                        }
+                    )
+    return pd.DataFrame(rows), (pd.DataFrame(second) if second_order else None)
+
+
+def morris_indices(
+    design: pd.DataFrame,
+    runs: pd.DataFrame,
+    names: list[str],
+    outcomes: list[str],
+    levels: int,
+    seed: int,
+) -> pd.DataFrame:
+    """mu, mu*, sigma per outcome and parameter (unit-scaled inputs)."""
+    from SALib.analyze import morris
+
+    problem = {"num_vars": len(names), "names": names, "bounds": [[0.0, 1.0]] * len(names)}
+    unit = design[[f"u_{name}" for name in names]].to_numpy(dtype=float)
+    rows = []
+    for outcome in outcomes:
+        y = point_means(runs, outcome, len(design))
+        if np.isnan(y).any():
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = morris.analyze(problem, unit, y, num_levels=levels, seed=seed)
+        for k, name in enumerate(names):
+            rows.append(
+                {
+                    "outcome": outcome,
+                    "parameter": name,
+                    "mu": result["mu"][k],
+                    "mu_star": result["mu_star"][k],
+                    "mu_star_conf": result["mu_star_conf"][k],
+                    "sigma": result["sigma"][k],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def analyze(
+    folder: Path, outcomes: list[str] | None = None, out: Path | None = None, figures: bool = True
+) -> AnalysisReport:
+    """Write the analysis of a sweep folder; works on a partial sweep too (with notes)."""
+    store = SweepStore.open_existing(folder)
+    manifest = store.manifest
+    names = [p["name"] for p in manifest["design"]["parameters"]]
+    kept = manifest["outputs"]["metrics"]
+    chosen = outcomes or manifest["analysis"]["outcomes"]
+    unknown = [o for o in chosen if o not in kept]
+    if unknown:
+        raise SweepError(
+            f"--outcome {unknown[0]}: not kept by this sweep (kept: {', '.join(kept)})"
+        )
+    target = Path(out) if out is not None else store.folder / ANALYSIS
+    target.mkdir(parents=True, exist_ok=True)
+    design = store.design()
+    runs = load_runs(store.folder, final_only=True)
+    expected = manifest["design"]["runs"]
+    report = AnalysisReport(
+        target, pd.DataFrame(), None, None, runs=len(runs), expected_runs=expected
+    )
+    if len(runs) < expected:
+        failed = len(store.failures())
+        report.notes.append(
+            f"{len(runs)} of {expected} runs have results ({failed} failed, "
+            f"{expected - len(runs) - failed} missing)"
+        )
+
+    points = aggregate(runs, names, list(kept))
+    report.points = points
+    report.files += _write_table(points, target / "points")
+    if manifest["outputs"].get("every"):
+        series = aggregate(
+            load_runs(store.folder, final_only=False), names, list(kept), by=("point", "step")
+        )
+        series.to_parquet(target / "series.parquet", index=False)
+        report.files.append(target / "series.parquet")
+
+    kind = manifest["design"]["kind"]
+    seed = manifest["seeds"]["design_seed"] % 2**32
+    complete = not runs.empty and runs["point"].nunique() == len(design)
+    if kind in ("sobol", "morris") and not complete:
+        report.notes.append(f"{kind} indices need results for every design point; skipped")
+    elif kind == "sobol":
+        second_order = bool(manifest["sweep"]["design"].get("second_order"))
+        first, pairs = sobol_indices(design, runs, names, chosen, second_order, seed)
+        report.sensitivity, report.method = first, "sobol"
+        report.files += _write_table(first, target / "sobol", parquet=False)
+        if pairs is not None:
+            report.files += _write_table(pairs, target / "sobol_second_order", parquet=False)
+    elif kind == "morris":
+        levels = int(manifest["sweep"]["design"]["levels"])
+        report.sensitivity = morris_indices(design, runs, names, chosen, levels, seed)
+        report.method = "morris"
+        report.files += _write_table(report.sensitivity, target / "morris", parquet=False)
+    if figures and not points.empty:
+        report.files += write_figures(target / "figures", kind, points, names, chosen, report)
+    write_text_atomic(
+        json.dumps(
+            {"outcomes": chosen, "notes": report.notes, "files": [str(f) for f in report.files]},
+            indent=2,
+        ),
+        target / "analysis.json",
+    )
+    return report
+
+
+def _write_table(frame: pd.DataFrame, stem: Path, parquet: bool = True) -> list[Path]:
+    frame.to_csv(stem.with_suffix(".csv"), index=False)
+    written = [stem.with_suffix(".csv")]
+    if parquet:
+        frame.to_parquet(stem.with_suffix(".parquet"), index=False)
+        written.append(stem.with_suffix(".parquet"))
+    return written
+
+
+# --- figures ----------------------------------------------------------------------------------------
+def _save(fig: Figure, path: Path) -> Path:
+    FigureCanvasAgg(fig)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    return path
+
+
+def _numeric(points: pd.DataFrame, name: str) -> bool:
+    return pd.api.types.is_numeric_dtype(points[name]) and not pd.api.types.is_bool_dtype(
+        points[name]
+    )
+
+
+def write_figures(
+    folder: Path,
+    kind: str,
+    points: pd.DataFrame,
+    names: list[str],
+    outcomes: list[str],
+    report: AnalysisReport,
+) -> list[Path]:
+    """Response curves or heatmaps per outcome, and the sensitivity bar chart."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for outcome in outcomes:
+        frame = points[points["outcome"] == outcome]
+        if frame["mean"].isna().all():
+            continue
+        if kind in ("grid", "points"):
+            files.append(
+                _save(response_curves(frame, names, outcome), folder / f"response_{outcome}.png")
+            )
+            numeric = [n for n in names if _numeric(frame, n)]
+            if (
+                kind == "grid"
+                and len(numeric) >= 2
+                and frame[numeric[0]].nunique() > 1
+                and frame[numeric[1]].nunique() > 1
+            ):
+                files.append(
+                    _save(
+                        heatmap(frame, numeric[0], numeric[1], outcome),
+                        folder / f"heatmap_{outcome}.png",
+                    )
+                )
+        else:
+            files.append(
+                _save(scatter_panels(frame, names, outcome), folder / f"response_{outcome}.png")
+            )
+    if report.sensitivity is not None and not report.sensitivity.empty:
+        files.append(
+            _save(
+                sensitivity_bars(report.sensitivity, report.method or ""),
+                folder / "sensitivity.png",
+            )
+        )
+    return files
+
+
+def response_curves(frame: pd.DataFrame, names: list[str], outcome: str) -> Figure:
+    """Outcome against each parameter: mean over the other parameters' levels, with the band of
+    the points' 95% confidence intervals (averaged the same way)."""
+    fig = Figure(figsize=(4.2 * max(1, len(names)), 3.4))
+    axes = np.atleast_1d(fig.subplots(1, max(1, len(names)), squeeze=False)[0])
+    for ax, name in zip(axes, names, strict=False):
+        by = frame.groupby(name, sort=True)[
+            ["mean", "ci95_low", "ci95_high", "p2_5", "p97_5"]
+        ].mean()
+        x = by.index.to_numpy()
+        if _numeric(frame, name):
+            ax.fill_between(
+                x, by["p2_5"], by["p97_5"], color="#b2182b", alpha=0.12, label="middle 95% of runs"
+            )
+            ax.fill_between(
+                x,
+                by["ci95_low"],
+                by["ci95_high"],
+                color="#b2182b",
+                alpha=0.3,
+                label="95% CI of mean",
+            )
+            ax.plot(x, by["mean"], marker="o", color="#b2182b", label="mean")
+        else:
+            positions = np.arange(len(x))
+            ax.errorbar(
+                positions,
+                by["mean"],
+                yerr=[by["mean"] - by["ci95_low"], by["ci95_high"] - by["mean"]],
+                fmt="o",
+                color="#b2182b",
+            )
+            ax.set_xticks(positions, [str(v) for v in x], rotation=30)
+        ax.set_xlabel(name)
+        ax.set_ylabel(outcome)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=7, loc="best")
+    fig.suptitle(f"{outcome} across the design (final step)")
+    return fig
+
+
+def heatmap(frame: pd.DataFrame, x: str, y: str, outcome: str) -> Figure:
+    """Mean outcome over two grid parameters (averaged over any others)."""
+    table = frame.pivot_table(index=y, columns=x, values="mean", aggfunc="mean").sort_index()
+    fig = Figure(figsize=(6.2, 4.6))
+    ax = fig.subplots()
+    image = ax.imshow(table.to_numpy(), origin="lower", aspect="auto", cmap="RdBu_r")
+    ax.set_xticks(range(len(table.columns)), [f"{v:g}" for v in table.columns], rotation=45)
+    ax.set_yticks(range(len(table.index)), [f"{v:g}" for v in table.index])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    for (i, j), value in np.ndenumerate(table.to_numpy()):
+        if np.isfinite(value) and table.size <= 150:
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7)
+    fig.colorbar(image, ax=ax, label=f"mean {outcome}")
+    ax.set_title(f"{outcome} (final step, mean over replicates)")
+    return fig
+
+
+def scatter_panels(frame: pd.DataFrame, names: list[str], outcome: str) -> Figure:
+    """Sampled designs: each point's mean against each parameter, with a binned-mean line."""
+    fig = Figure(figsize=(3.6 * len(names), 3.2))
+    axes = np.atleast_1d(fig.subplots(1, len(names), squeeze=False, sharey=True)[0])
+    for ax, name in zip(axes, names, strict=True):
+        x, y = frame[name].to_numpy(), frame["mean"].to_numpy()
+        ax.scatter(x, y, s=6, alpha=0.35, color="#2166ac")
+        if _numeric(frame, name) and len(np.unique(x)) > 10:
+            edges = np.quantile(x, np.linspace(0, 1, 11))
+            index = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, 9)
+            centres = [x[index == b].mean() for b in range(10) if (index == b).any()]
+            means = [np.nanmean(y[index == b]) for b in range(10) if (index == b).any()]
+            ax.plot(centres, means, color="#b2182b", lw=2)
+        ax.set_xlabel(name)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel(outcome)
+    fig.suptitle(f"{outcome}: point means across the design")
+    return fig
+
+
+def sensitivity_bars(indices: pd.DataFrame, method: str) -> Figure:
+    """Sobol S1/ST (or Morris mu*/sigma) per parameter, one panel per outcome."""
+    outcomes = list(dict.fromkeys(indices["outcome"]))
+    fig = Figure(figsize=(4.2 * len(outcomes), 3.6))
+    axes = np.atleast_1d(fig.subplots(1, len(outcomes), squeeze=False)[0])
+    first, second = ("S1", "ST") if method == "sobol" else ("mu_star", "sigma")
+    for ax, outcome in zip(axes, outcomes, strict=True):
+        frame = indices[indices["outcome"] == outcome]
+        y = np.arange(len(frame))
+        errors: dict[str, Any] = {
+            column: frame[f"{column}_conf"]
+            for column in (first, second)
+            if f"{column}_conf" in frame
+        }
+        ax.barh(
+            y - 0.2, frame[first], height=0.4, xerr=errors.get(first), label=first, color="#2166ac"
+        )
+        ax.barh(
+            y + 0.2,
+            frame[second],
+            height=0.4,
+            xerr=errors.get(second),
+            label=second,
+            color="#b2182b",
+        )
+        ax.set_yticks(y, frame["parameter"])
+        ax.invert_yaxis()
+        ax.set_title(outcome, fontsize=9)
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.suptitle(
+        "Sobol indices (first-order S1, total ST)"
+        if method == "sobol"
+        else "Morris screening (mu*, sigma)"
+    )
+    return fig

@@ -1,0 +1,352 @@
+"""Driving a sweep: find the runs still missing, cut them into chunks, run, store, report.
+
+``prepare`` does everything that can fail on bad input (sweep file, base scenario, results
+folder, cluster connection) and starts the workers; ``execute`` then only runs. The split lets the
+command line fork its workers before it starts the progress bar's thread, and report bad input
+before anything is written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.sweep.design import DesignTable, build_design, expected_points
+from sim.sweep.executors import Chunk, make_executor
+from sim.sweep.runner import MAX_STACK, SweepContext, WorkItem
+from sim.sweep.seeds import design_seed
+from sim.sweep.spec import LoadedSweep, load_sweep
+from sim.sweep.store import SweepStore, arrow_type, runs_schema
+
+RESULTS_DIR = Path("results") / "sweeps"
+PACKAGES = (
+    "numpy",
+    "scipy",
+    "pandas",
+    "pyarrow",
+    "pydantic",
+    "SALib",
+    "dask",
+    "distributed",
+    "mesa",
+)
+SEED_RULE = (
+    "run seed = 63 bits of numpy.random.SeedSequence(master, spawn_key=(point, replicate)); "
+    "run generator = numpy.random.default_rng(run seed)"
+)
+POINT_FORMULA = {
+    "grid": "product of level counts",
+    "lhs": "samples",
+    "sobol": "N (D + 2), or N (2D + 2) with second_order",
+    "morris": "trajectories (D + 1)",
+    "points": "number of listed points",
+}
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class SweepReport:
+    """What a session did and where the sweep stands."""
+
+    folder: Path
+    total_runs: int
+    done_before: int
+    completed: int = 0  # runs that succeeded in this session
+    failed: int = 0  # runs that failed in this session
+    failed_total: int = 0
+    elapsed: float = 0.0
+    interrupted: bool = False
+    failures: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def runs_per_second(self) -> float:
+        return (self.completed + self.failed) / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def missing(self) -> int:
+        return self.total_runs - self.done_before - self.completed - self.failed
+
+
+@dataclass
+class PreparedSweep:
+    """A sweep ready to run: validated, folder opened (and locked), workers started."""
+
+    loaded: LoadedSweep
+    design: DesignTable
+    store: SweepStore
+    executor: Any
+    context: SweepContext
+    missing: np.ndarray  # run keys (point << 32 | replicate) still to do, sorted
+    total_runs: int
+    resumed: bool
+    retried_failures: int
+    chunk_runs: int
+
+    @property
+    def folder(self) -> Path:
+        return self.store.folder
+
+    def close(self) -> None:
+        self.executor.close()
+        self.store.close()
+
+
+def default_folder(loaded: LoadedSweep) -> Path:
+    """results/sweeps/<name>: fixed, so running the same command again resumes."""
+    return RESULTS_DIR / loaded.spec.name
+
+
+def make_context(loaded: LoadedSweep) -> SweepContext:
+    spec = loaded.spec
+    return SweepContext(
+        base_raw=loaded.base_raw,
+        scenario_path=loaded.base.path,
+        nations=loaded.base.nations,
+        paths=tuple(spec.paths),
+        names=tuple(spec.names),
+        master_seed=spec.seed,
+        metrics=spec.outputs.metric_names,
+        every=spec.outputs.every,
+        keep_nations=spec.outputs.nations,
+        varies_nations=loaded.varies_nations,
+    )
+
+
+def manifest(loaded: LoadedSweep, design: DesignTable) -> dict[str, Any]:
+    """Everything needed to know what the folder holds and to reproduce it."""
+    spec = loaded.spec
+    return {
+        "format": "cyberbloc-sweep/1",
+        "name": spec.name,
+        "question": spec.question,
+        "sweep_file": str(loaded.path),
+        "sweep_hash": loaded.sweep_hash,
+        "sweep": spec.model_dump(mode="json"),
+        "base_scenario": str(loaded.base.path),
+        "base_scenario_hash": loaded.base.content_hash,
+        "nations_hash": loaded.nations_hash,
+        "steps": loaded.base.scenario.steps,
+        "design": {
+            "kind": design.kind,
+            "parameters": [
+                {"name": name, "path": path}
+                for name, path in zip(design.names, design.paths, strict=True)
+            ],
+            "points": design.points,
+            "points_formula": POINT_FORMULA[design.kind],
+            "replicates": spec.replicates,
+            "runs": design.points * spec.replicates,
+        },
+        "seeds": {"master": spec.seed, "rule": SEED_RULE, "design_seed": design_seed(spec.seed)},
+        "outputs": {
+            "metrics": list(spec.outputs.metric_names),
+            "every": spec.outputs.every,
+            "nations": spec.outputs.nations,
+        },
+        "analysis": {"outcomes": spec.outcomes},
+        "versions": package_versions(),
+        "git_commit": git_commit(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": sys.argv,
+    }
+
+
+def prepare(
+    sweep_file: str | Path,
+    out: Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    retry_failed: bool = False,
+    chunk_runs: int | None = None,
+    client: Any = None,
+) -> PreparedSweep:
+    """Validate, open the folder, find the missing runs and start the workers.
+
+    Raises SweepError (one-line message) on bad input; nothing is written in that case.
+    """
+    loaded = load_sweep(sweep_file)
+    design = build_design(loaded.spec)
+    folder = Path(out) if out is not None else default_folder(loaded)
+    context = make_context(loaded)
+    design_frame = design.frame()
+    schema = runs_schema(
+        {name: arrow_type(design.values[name].dtype) for name in design.names},
+        list(context.metrics),
+    )
+    store, resumed = SweepStore.create_or_resume(
+        folder, manifest(loaded, design), design_frame, loaded.text, schema
+    )
+    try:
+        retried = store.forget_failures() if retry_failed else 0
+        total = design.points * loaded.spec.replicates
+        missing = missing_runs(design.points, loaded.spec.replicates, store.done_keys())
+        if client is not None:
+            from sim.sweep.executors import DaskExecutor
+
+            executor: Any = DaskExecutor(context, client=client)
+        else:
+            executor = make_executor(context, workers, scheduler)
+        if len(missing):
+            executor.start()
+    except BaseException:
+        store.close()
+        raise
+    runs = chunk_runs or default_chunk_runs(len(missing), loaded.spec.replicates, executor)
+    return PreparedSweep(
+        loaded, design, store, executor, context, missing, total, resumed, retried, runs
+    )
+
+
+def missing_runs(points: int, replicates: int, done: np.ndarray) -> np.ndarray:
+    """Keys (point << 32 | replicate) of runs not yet done, in (point, replicate) order."""
+    point = np.repeat(np.arange(points, dtype=np.int64), replicates)
+    replicate = np.tile(np.arange(replicates, dtype=np.int64), points)
+    keys = (point << 32) | replicate
+    return keys[~np.isin(keys, done, assume_unique=True)]
+
+
+def default_chunk_runs(missing: int, replicates: int, executor: Any) -> int:
+    """Runs per chunk: a full stack of replicates when possible, and enough chunks (about 8
+    per worker) to balance load and show progress; never more than 2048 so memory stays flat."""
+    workers = max(1, getattr(executor, "workers", 1))
+    balanced = math.ceil(missing / (8 * workers)) if missing else 1
+    return max(1, min(2048, max(min(replicates, MAX_STACK), balanced)))
+
+
+def make_chunks(design: DesignTable, missing: np.ndarray, chunk_runs: int) -> Iterator[Chunk]:
+    """Group missing runs by point (replicates of a point stack together) into chunks of about
+    ``chunk_runs`` runs. Generated lazily: only the chunks in flight exist at any time."""
+    if not len(missing):
+        return
+    points = missing >> 32
+    replicates = missing & 0xFFFFFFFF
+    starts = np.flatnonzero(np.r_[True, points[1:] != points[:-1]])
+    ends = np.r_[starts[1:], len(missing)]
+    chunk: Chunk = []
+    size = 0
+    for start, end in zip(starts, ends, strict=True):
+        point = int(points[start])
+        values = tuple(design.point_values(point))
+        reps = replicates[start:end].tolist()
+        for block_start in range(0, len(reps), MAX_STACK):
+            block = tuple(reps[block_start : block_start + MAX_STACK])
+            chunk.append(WorkItem(point, values, block))
+            size += len(block)
+            if size >= chunk_runs:
+                yield chunk
+                chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
+def execute(prepared: PreparedSweep, on_progress: ProgressCallback | None = None) -> SweepReport:
+    """Run the missing runs, committing each chunk as it finishes. Always closes the workers
+    and the folder and records the session in ``_status.json``, also on Ctrl-C."""
+    store = prepared.store
+    report = SweepReport(
+        folder=prepared.folder,
+        total_runs=prepared.total_runs,
+        done_before=prepared.total_runs - len(prepared.missing),
+    )
+    started = time.perf_counter()
+    start_time = datetime.now(UTC).isoformat(timespec="seconds")
+    try:
+        chunks = make_chunks(prepared.design, prepared.missing, prepared.chunk_runs)
+        for _, result in prepared.executor.run(chunks):
+            store.commit(result)
+            failed = len(result.failures)
+            report.completed += result.completed
+            report.failed += failed
+            if on_progress is not None:
+                on_progress(result.completed, failed)
+    except KeyboardInterrupt:
+        report.interrupted = True
+        raise
+    finally:
+        report.elapsed = time.perf_counter() - started
+        with contextlib.suppress(Exception):
+            prepared.executor.close()
+        with contextlib.suppress(Exception):
+            report.failures = store.failures()
+            report.failed_total = len(report.failures)
+            done = len(store.done_keys())
+            store.write_status(
+                {
+                    "runs": prepared.total_runs,
+                    "done": done,
+                    "failed": report.failed_total,
+                    "complete": done == prepared.total_runs,
+                    "session": {
+                        "started": start_time,
+                        "seconds": round(report.elapsed, 3),
+                        "executor": prepared.executor.description,
+                        "chunk_runs": prepared.chunk_runs,
+                        "completed": report.completed,
+                        "failed": report.failed,
+                        "retried_failures": prepared.retried_failures,
+                        "interrupted": report.interrupted,
+                    },
+                }
+            )
+        store.close()
+    return report
+
+
+def run_sweep(
+    sweep_file: str | Path,
+    out: Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    retry_failed: bool = False,
+    chunk_runs: int | None = None,
+    client: Any = None,
+    on_progress: ProgressCallback | None = None,
+) -> SweepReport:
+    """prepare + execute, for scripts and tests."""
+    prepared = prepare(sweep_file, out, workers, scheduler, retry_failed, chunk_runs, client)
+    return execute(prepared, on_progress)
+
+
+def package_versions() -> dict[str, str]:
+    import platform
+
+    versions = {"python": platform.python_version()}
+    for package in PACKAGES:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            versions[package] = metadata.version(package)
+    return versions
+
+
+def git_commit() -> str | None:
+    """The code's commit, with '+dirty' when the work tree has changes; None outside git."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return commit + ("+dirty" if dirty else "")
+
+
+__all__ = ["execute", "expected_points", "prepare", "run_sweep"]

@@ -1,0 +1,308 @@
+"""Running work: a design point's replicates stepped together as one (nations x replicates) array.
+
+A unit of work is a ``WorkItem``: one design point and some of its replicates. The runner
+resolves the point's scenario (base + values, validated by the scenario schema), steps one
+``Simulation`` holding all those replicates as columns (each with its own generator, see
+``sim.sweep.seeds``), and computes only what the sweep keeps: metrics at the final step, at every
+k-th step if asked, per-nation rows if asked. Metrics come from ``sim.metrics.summarise``, the
+one definition the CLI and the front end use too.
+
+A replicate's numbers do not depend on which other replicates share its array (checked in
+tests/test_sweep.py), so work can be split and regrouped freely — by chunk size, worker count or
+resumption — without changing a single bit of the results.
+
+Failures are data: if a point cannot be resolved, every requested replicate is recorded as failed
+with the message; if a stacked run raises, each replicate is retried alone so one bad replicate
+cannot take the others down with it.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.dynamics import State
+from sim.metrics import summarise
+from sim.scenario import Scenario
+from sim.simulation import Simulation
+from sim.sweep.seeds import pad_generator, run_generator, run_seed
+from sim.sweep.spec import resolve_scenario
+from sim.world import World
+
+#: Most replicates stepped in one array. Throughput per run stops improving well below this
+#: (benchmarks/bench_sweep.py), and the (mechanisms x nations x replicates) buffers stay small.
+MAX_STACK = 128
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One design point and the replicates of it to run."""
+
+    point: int
+    values: tuple[Any, ...]
+    replicates: tuple[int, ...]
+
+
+@dataclass
+class SweepContext:
+    """Everything a worker needs, shipped once per worker (fork, or Dask scatter).
+
+    Derived objects (the base World) are built on first use and cached on the instance, which
+    lives for the whole sweep in each worker.
+    """
+
+    base_raw: dict[str, Any]
+    scenario_path: Path | None
+    nations: pd.DataFrame
+    paths: tuple[str, ...]
+    names: tuple[str, ...]
+    master_seed: int
+    metrics: tuple[str, ...]
+    every: int | None = None
+    keep_nations: bool = False
+    varies_nations: bool = False
+    _world: World | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def base_world(self) -> World:
+        if self._world is None:
+            self._world = World.from_frame(self.nations)
+        return self._world
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_world"] = None  # rebuilt where it is used; cheaper than shipping it
+        return state
+
+
+@dataclass
+class ChunkResult:
+    """What a chunk of work produced: result rows, per-nation rows, failures."""
+
+    runs: dict[str, list[Any]]
+    nations: dict[str, list[np.ndarray]] | None
+    failures: list[dict[str, Any]]
+    attempted: list[tuple[int, int]]
+
+    @property
+    def completed(self) -> int:
+        return len(self.attempted) - len(self.failures)
+
+
+def _new_runs(context: SweepContext) -> dict[str, list[Any]]:
+    columns = ["point", "replicate", "seed", "step", "final", *context.names, *context.metrics]
+    return {name: [] for name in columns}
+
+
+def _new_nations() -> dict[str, list[np.ndarray]]:
+    return {"point": [], "replicate": [], "step": [], "nation": [], "alignment": [], "bloc": []}
+
+
+def run_chunk(context: SweepContext, items: list[WorkItem]) -> ChunkResult:
+    """Run every item of a chunk; never raises for a failing run (it is recorded instead)."""
+    result = ChunkResult(
+        runs=_new_runs(context),
+        nations=_new_nations() if context.keep_nations else None,
+        failures=[],
+        attempted=[],
+    )
+    for item in items:
+        run_item(context, item, result)
+    return result
+
+
+def run_item(context: SweepContext, item: WorkItem, result: ChunkResult) -> None:
+    """One point's replicates, stacked in blocks of at most MAX_STACK."""
+    result.attempted.extend((item.point, r) for r in item.replicates)
+    try:
+        scenario, world = point_scenario(context, item.values)
+    except Exception as error:
+        for replicate in item.replicates:
+            _record_failure(context, item, replicate, error, result)
+        return
+    replicates = list(item.replicates)
+    for start in range(0, len(replicates), MAX_STACK):
+        block = replicates[start : start + MAX_STACK]
+        try:
+            simulate(context, scenario, world, item, block, result)
+        except Exception:
+            # Isolate: retry one by one so only the replicates that really fail are lost.
+            for replicate in block:
+                try:
+                    simulate(context, scenario, world, item, [replicate], result)
+                except Exception as error:
+                    _record_failure(context, item, replicate, error, result)
+
+
+def point_scenario(context: SweepContext, values: tuple[Any, ...]) -> tuple[Scenario, World]:
+    """The validated scenario of a design point and the world it runs on."""
+    scenario, nations = resolve_scenario(
+        context.base_raw,
+        list(context.paths),
+        list(values),
+        context.scenario_path,
+        with_nations=context.varies_nations,
+    )
+    world = World.from_frame(nations) if nations is not None else context.base_world
+    return scenario, world
+
+
+def make_generators(
+    master_seed: int, point: int, replicates: list[int]
+) -> list[np.random.Generator]:
+    """One generator per replicate, from the run's own seed (``sim.sweep.seeds``)."""
+    return [run_generator(master_seed, point, r) for r in replicates]
+
+
+def simulate(
+    context: SweepContext,
+    scenario: Scenario,
+    world: World,
+    item: WorkItem,
+    replicates: list[int],
+    result: ChunkResult,
+) -> None:
+    """Step the replicates together and append the kept rows to ``result``.
+
+    Rows are appended only after the whole block has run, so a block that raises half-way
+    leaves nothing behind.
+    """
+    generators = make_generators(context.master_seed, item.point, replicates)
+    if len(generators) == 1:
+        generators.append(pad_generator(context.master_seed))
+    sim = Simulation(world, scenario.parameters, scenario.events, generators)
+    width = len(replicates)
+    steps = scenario.steps
+    runs = _new_runs(context)
+    nations = _new_nations() if context.keep_nations else None
+    seeds = [run_seed(context.master_seed, item.point, r) for r in replicates]
+
+    def record(step: int) -> None:
+        final = step == steps
+        state = sim.state
+        for column in range(width):
+            metrics = summarise(
+                sim.world,
+                sim.params,
+                State(
+                    state.alignment[:, column],
+                    state.stock[:, column],
+                    state.threat_us[:, column],
+                    state.threat_china[:, column],
+                ),
+                sim.blocs[:, column],
+                sim.previous_blocs[:, column],
+            )
+            runs["point"].append(item.point)
+            runs["replicate"].append(replicates[column])
+            runs["seed"].append(seeds[column])
+            runs["step"].append(step)
+            runs["final"].append(final)
+            for name, value in zip(context.names, item.values, strict=True):
+                runs[name].append(value)
+            for name in context.metrics:
+                runs[name].append(metrics[name])
+        if nations is not None:
+            n = sim.world.n
+            nations["point"].append(np.full(n * width, item.point, dtype=np.int32))
+            nations["replicate"].append(np.repeat(np.asarray(replicates, dtype=np.int32), n))
+            nations["step"].append(np.full(n * width, step, dtype=np.int32))
+            nations["nation"].append(np.tile(sim.world.iso3, width))
+            nations["alignment"].append(state.alignment[:, :width].T.ravel().copy())
+            nations["bloc"].append(sim.blocs[:, :width].T.ravel().astype(np.int8))
+
+    every = context.every
+    if every:
+        record(0)
+    for step in range(1, steps + 1):
+        sim.step()
+        if step == steps or (every and step % every == 0):
+            record(step)
+    for name, values in runs.items():
+        result.runs[name].extend(values)
+    if nations is not None and result.nations is not None:
+        for name, arrays in nations.items():
+            result.nations[name].extend(arrays)
+
+
+def _record_failure(
+    context: SweepContext,
+    item: WorkItem,
+    replicate: int,
+    error: BaseException,
+    result: ChunkResult,
+) -> None:
+    result.failures.append(failure_record(context, item.point, item.values, replicate, error))
+
+
+def failure_record(
+    context: SweepContext,
+    point: int,
+    values: tuple[Any, ...],
+    replicate: int,
+    error: BaseException,
+) -> dict[str, Any]:
+    """A failed run as a row: who it was, its parameters, and what went wrong."""
+    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return {
+        "point": point,
+        "replicate": replicate,
+        "seed": run_seed(context.master_seed, point, replicate),
+        "parameters": json.dumps(dict(zip(context.paths, values, strict=True)), default=str),
+        "error_type": type(error).__name__,
+        "error": message,
+        "traceback": "".join(traceback.format_exception(error)),
+    }
+
+
+def failed_chunk(context: SweepContext, items: list[WorkItem], error: BaseException) -> ChunkResult:
+    """A chunk whose worker died or whose task could not run: every run in it failed."""
+    result = ChunkResult(
+        runs=_new_runs(context),
+        nations=_new_nations() if context.keep_nations else None,
+        failures=[],
+        attempted=[],
+    )
+    for item in items:
+        for replicate in item.replicates:
+            result.attempted.append((item.point, replicate))
+            result.failures.append(
+                failure_record(context, item.point, item.values, replicate, error)
+            )
+    return result
+
+
+# --- worker-process entry points --------------------------------------------------------------------
+_WORKER_CONTEXT: SweepContext | None = None
+
+
+def install_context(context: SweepContext) -> None:
+    """Process-pool initializer: keep the context for every chunk this worker runs."""
+    global _WORKER_CONTEXT
+    _WORKER_CONTEXT = context
+
+
+def run_installed(items: list[WorkItem]) -> ChunkResult:
+    """Run a chunk with the context installed in this worker process."""
+    if _WORKER_CONTEXT is None:
+        raise RuntimeError("worker has no sweep context (install_context was not called)")
+    return run_chunk(_WORKER_CONTEXT, items)
+
+
+def worker_fingerprint() -> dict[str, str]:
+    """What a worker runs: checked against the client so results stay bit-identical."""
+    import platform
+
+    import scipy
+
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+    }
