@@ -203,7 +203,8 @@ def step(
         1.0,
     )
     tie_gain = 1.0 + params.security_tie_gain * _col(world.security_tie, x)
-    d_pressure = effect * ((1.0 - backlash) * tie_gain * (-1.0 - x) + backlash * (1.0 - x))
+    push = backlash - (1.0 - backlash) * tie_gain  # > 0: net backfire toward China
+    d_pressure = effect * (np.maximum(push, 0.0) * (1.0 - x) + np.minimum(push, 0.0) * (1.0 + x))
 
     # 3. Peer influence toward the (optionally bounded-confidence) weighted peer mean.
     mean, active = peers.peer_mean(x, params.confidence_bound)

@@ -32,12 +32,15 @@ Organisation = Literal[
     "gcc",
     "csto",
     "nam",
+    "us_alliance",
 ]
 ORGANISATIONS: tuple[str, ...] = get_args(Organisation)
 
 #: Peer-network weight of each organisation (how much two co-members listen to each other).
 #: Rationale in docs/ODD.md, "Submodel 3": intelligence-sharing and treaty alliances bind tighter
-#: than broad forums; the Non-Aligned Movement (120 states) is a loose tie.
+#: than broad forums; the Non-Aligned Movement (120 states) is a loose tie. ``us_alliance`` is the
+#: US hub-and-spoke alliance system (membership strength = security tie; the US itself 1), which
+#: is what ties Japan, Korea, Israel or Taiwan to the US side.
 DEFAULT_ORG_WEIGHTS: dict[str, float] = {
     "five_eyes": 3.0,
     "nato": 1.5,
@@ -50,6 +53,7 @@ DEFAULT_ORG_WEIGHTS: dict[str, float] = {
     "arab_league": 0.5,
     "african_union": 0.3,
     "nam": 0.05,
+    "us_alliance": 1.0,
 }
 
 ChinaTargeting = Literal["africa_arab_need", "need", "swing", "uniform"]
@@ -102,14 +106,14 @@ class ModelParams(BaseModel):
         le=1.0,
     )
     investment_pull: float = _field(
-        0.04,
+        0.02,
         "1/step",
         "Largest monthly pull toward China, reached when dependence is far above dependence_half.",
         ge=0.0,
         le=1.0,
     )
     dependence_half: float = _field(
-        0.005,
+        0.02,
         "stock/GDP",
         "Dependence (Chinese infrastructure stock over annual GDP) at which the pull is half its "
         "maximum: the diminishing-returns scale.",
@@ -171,7 +175,7 @@ class ModelParams(BaseModel):
 
     # --- 3. Peer influence ----------------------------------------------------------------------
     peer_weight: float = _field(
-        0.05,
+        0.03,
         "1/step",
         "Monthly rate at which a nation moves toward the weighted mean of its peers.",
         ge=0.0,
@@ -200,7 +204,7 @@ class ModelParams(BaseModel):
 
     # --- 4. Stubbornness --------------------------------------------------------------------------
     stubbornness: float = _field(
-        0.02,
+        0.03,
         "1/step",
         "Monthly pull back toward each nation's own disposition (its 2023 alignment).",
         ge=0.0,

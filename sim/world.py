@@ -53,6 +53,9 @@ def membership_from_frame(frame: pd.DataFrame) -> np.ndarray:
     strength[:, ORGANISATIONS.index("arab_league")] = _flag(frame, "arab_league") * (
         1.0 - _flag(frame, "arab_league_suspended")
     )
+    alliance = _flag(frame, "security_tie").copy()
+    alliance[(frame["iso3"] == "USA").to_numpy()] = 1.0
+    strength[:, ORGANISATIONS.index("us_alliance")] = alliance
     return strength
 
 

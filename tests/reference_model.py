@@ -97,7 +97,11 @@ class ReferenceNation(mesa.Agent):
             ),
         )
         tie_gain = 1.0 + p.security_tie_gain * self.security_tie
-        d_press = effect * ((1.0 - backlash) * tie_gain * (-1.0 - x) + backlash * (1.0 - x))
+        push = backlash - (1.0 - backlash) * tie_gain
+        if push > 0:
+            d_press = effect * push * (1.0 - x)
+        else:
+            d_press = effect * push * (1.0 + x)
 
         weight_sum = 0.0
         weighted = 0.0

@@ -61,7 +61,7 @@ def test_investment_moves_targets_toward_china_and_leaves_isolated_untargeted_al
     isolated = frame.index[-1]
     flags = [c for c in frame.columns if frame[c].isin([0, 1]).all() and c not in ("digital_gap",)]
     frame.loc[isolated, flags] = 0
-    frame.loc[isolated, ["subregion", "digital_gap"]] = ["Nowhere", 0.0]
+    frame.loc[isolated, ["subregion", "digital_gap", "security_tie"]] = ["Nowhere", 0.0, 0.0]
     moved = {}
     for peer_weight in (0.0, 0.05):
         params = {**QUIET, "china_budget": 5.0, "peer_weight": peer_weight, "fixed_leaders": True}

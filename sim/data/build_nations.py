@@ -198,7 +198,8 @@ def build_frame(raw_dir: Path = RAW_DIR) -> pd.DataFrame:
     df["arab_state"] = df["arab_league"]
     df["african"] = (df["region"] == "Africa").astype(int)
     rio = flag("rio_treaty", ("party",)).astype(bool)
-    df["security_tie"] = security_tie(df, rio)
+    compact = flag("cofa", ("party",)).astype(bool)
+    df["security_tie"] = security_tie(df, rio, compact)
     df = add_vote_columns(df)
 
     df = df.reset_index()[list(COLUMNS)].sort_values("iso3").reset_index(drop=True)
@@ -207,15 +208,16 @@ def build_frame(raw_dir: Path = RAW_DIR) -> pd.DataFrame:
     return df
 
 
-def security_tie(df: pd.DataFrame, rio: pd.Series) -> pd.Series:
-    """Strength of a nation's security tie to the US, used by the pressure mechanism.
+def security_tie(df: pd.DataFrame, rio: pd.Series, compact: pd.Series) -> pd.Series:
+    """Strength of a nation's security tie to the US (pressure mechanism, US alliance network).
 
-    1.0: Five Eyes, NATO, or a bilateral/ANZUS mutual-defence treaty ally; 0.5: a Rio Treaty
+    1.0: Five Eyes, NATO, a bilateral/ANZUS mutual-defence treaty ally, or a Compact of Free
+    Association state (the US holds its defence authority); 0.5: a Rio Treaty
     party only (a dormant pact without basing or intelligence ties) or a Major Non-NATO Ally;
     0 otherwise. The same reading of the Rio Treaty as in ``initial_alignment.RIO_TREATY_TIE``.
     """
     full = df["five_eyes"].astype(bool) | df["nato"].astype(bool)
-    full |= df["us_treaty_ally"].astype(bool) & ~rio
+    full |= (df["us_treaty_ally"].astype(bool) & ~rio) | compact
     half = rio | df["us_mnna"].astype(bool)
     return pd.Series(np.where(full, 1.0, np.where(half, 0.5, 0.0)), index=df.index)
 
