@@ -217,6 +217,25 @@ def describe() -> None:
 
 
 @app.command()
+def viz(
+    scenario: Annotated[
+        str | None, typer.Argument(help="Scenario to open (default: baseline).")
+    ] = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(help="Port (default: a free one).")] = None,
+) -> None:
+    """Start the web front end (Solara) and print its address."""
+    from sim.viz.launch import launch
+
+    try:
+        code = launch(scenario, host, port)
+    except (ScenarioError, RuntimeError) as error:
+        fail(str(error))
+        return
+    raise typer.Exit(code)
+
+
+@app.command()
 def sweep(
     sweep_file: Annotated[
         Path, typer.Argument(help="Sweep file, or a name from scenarios/sweeps/.")

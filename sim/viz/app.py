@@ -1,0 +1,105 @@
+"""The Solara page: `uv run run.py viz [SCENARIO]` (or `solara run sim/viz/app.py`).
+
+Layout: the sidebar holds the controls (``controls``); the main area shows the step counter,
+bloc counts and the North Korea joint-response measure above four tabs of views (``views``).
+Only the visible tab is drawn. Every view shows the step picked on the time scrubber, or the
+live step. Mesa's ``update_counter`` (bumped by its ModelController on every frame) is what
+makes the views redraw while the model plays.
+"""
+
+from __future__ import annotations
+
+import solara
+import solara.lab
+from mesa.visualization.utils import update_counter
+
+from sim.viz.controls import Controls
+from sim.viz.snapshot import last_step, snapshot
+from sim.viz.state import ExplorerState, use_explorer_state
+from sim.viz.views import (
+    BlocCounts,
+    BlocSharesView,
+    DistributionView,
+    Guarded,
+    Headline,
+    JointResponseCard,
+    NationDetail,
+    NationsTable,
+    NetworkView,
+    WorldMapView,
+)
+
+TITLE = "cyberbloc: watch the cyber blocs form"
+SIDE_CHART_WIDTH = 460  # charts in the narrow column get a narrower canvas: readable text
+
+
+@solara.component
+def TimeScrubber(state: ExplorerState, last: int) -> None:
+    """Look back at any recorded step; at the right end the views follow the live run."""
+    looking_back = state.view_step.value is not None and state.view_step.value < last
+    shown = state.view_step.value if looking_back else last
+
+    def on_value(step: int) -> None:
+        state.view_step.set(None if step >= last_step(state.model.value) else step)
+
+    with solara.Row(style={"align-items": "center"}):
+        solara.SliderInt(
+            f"Month shown: {shown} of {last}" + (" (looking back)" if looking_back else " (live)"),
+            value=shown,
+            min=0,
+            max=max(last, 1),
+            on_value=on_value,
+            disabled=last == 0,
+        ).meta(ref="scrubber")
+        solara.Button(
+            "Back to live",
+            on_click=lambda: state.view_step.set(None),
+            small=True,
+            outlined=True,
+            disabled=not looking_back,
+        )
+
+
+@solara.component
+def MainArea(state: ExplorerState) -> None:
+    update_counter.get()  # redraw on every step / reset (Mesa's ModelController bumps it)
+    model = state.model.value
+    snap = snapshot(model, state.view_step.value)
+    row_style = {"flex-wrap": "wrap", "gap": "12px", "align-items": "stretch"}
+    with Guarded("summary"), solara.Row(style=row_style):
+        Headline(model, snap)
+        BlocCounts(snap)
+        JointResponseCard(model, snap)
+    if model.problem:
+        solara.Warning(model.problem).meta(ref="model-problem")
+    if state.notice.value and state.notice.value != model.problem:
+        solara.Info(state.notice.value, dense=True).meta(ref="notice")
+    TimeScrubber(state, last_step(model))
+    with solara.lab.Tabs(value=state.tab, lazy=True):
+        with solara.lab.Tab("Map"), Guarded("map"):
+            WorldMapView(model, snap, state.selected)
+            with solara.Columns([1, 1]):
+                NationDetail(model, snap, state.selected.value)
+                BlocSharesView(model, snap, width=SIDE_CHART_WIDTH)
+        with solara.lab.Tab("Distribution"), Guarded("distribution"), solara.Columns([1, 1]):
+            DistributionView(model, snap)
+            BlocSharesView(model, snap)
+        with solara.lab.Tab("Network"), Guarded("network"), solara.Columns([3, 2]):
+            NetworkView(model, snap, state.selected)
+            NationDetail(model, snap, state.selected.value)
+        with solara.lab.Tab("Nations"), Guarded("table"):
+            NationsTable(model, snap, state.selected)
+
+
+@solara.component
+def Page() -> None:
+    state = use_explorer_state()
+    solara.Title(TITLE)
+    with solara.AppBar():
+        solara.AppBarTitle(TITLE)
+    with solara.Sidebar():
+        Controls(state)
+    MainArea(state)
+
+
+page = Page

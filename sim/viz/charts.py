@@ -1,0 +1,185 @@
+"""The time-series and distribution charts as small SVG strings, drawn on the server.
+
+Why not matplotlib or Altair: a matplotlib frame costs tens of milliseconds in PNG encoding per
+chart, and Altair needs vega from a CDN. These charts are a few kilobytes of SVG built with
+numpy in well under a millisecond, and the browser draws them natively (offline).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+from html import escape
+
+import numpy as np
+from PIL import Image
+
+from sim.viz.colors import BLOC_COLOURS, BLOC_LABELS, alignment_hex, sequential_rgb
+
+WIDTH, HEIGHT = 640, 250
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 34
+HIST_BINS = 40
+HEAT_BINS = 40
+FONT = 'font-family="sans-serif" font-size="12" fill="#444"'
+
+
+def _svg(body: str, title: str, width: int = WIDTH, height: int = HEIGHT) -> str:
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-label="{escape(title)}" style="display:block">'
+        f"<title>{escape(title)}</title>{body}</svg>"
+    )
+
+
+def _plot_box(width: int = WIDTH, height: int = HEIGHT) -> tuple[float, float, float, float]:
+    return LEFT, TOP, width - LEFT - RIGHT, height - TOP - BOTTOM
+
+
+def _x_ticks(first: int, last: int, x0: float, w: float, y: float) -> str:
+    span = max(last - first, 1)
+    step = next(s for s in (1, 2, 5, 6, 12, 24, 60, 120, 240, 600, 1200, 2400) if span / s <= 8)
+    parts = []
+    for tick in range(first - first % step, last + 1, step):
+        if tick < first:
+            continue
+        x = x0 + (tick - first) / span * w
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y}" y2="{y + 4}" stroke="#888"/>')
+        parts.append(f'<text x="{x:.1f}" y="{y + 16}" text-anchor="middle" {FONT}>{tick}</text>')
+    return "".join(parts)
+
+
+def stacked_area_svg(
+    steps: Sequence[int],
+    layers: np.ndarray,
+    measure: str,
+    current: int | None = None,
+    width: int = WIDTH,
+    height: int = HEIGHT,
+) -> str:
+    """Stacked shares of the US-led, non-aligned and China-led blocs over time.
+
+    ``layers`` is (3, T), rows in bloc order US, non-aligned, China, each a share in [0, 1].
+    ``current`` marks the step the rest of the page shows (the time scrubber).
+    """
+    x0, y0, w, h = _plot_box(width, height)
+    steps = np.asarray(steps)
+    first, last = int(steps[0]), int(steps[-1]) if len(steps) > 1 else int(steps[0]) + 1
+    xs = x0 + (steps - first) / max(last - first, 1) * w
+    if len(steps) == 1:  # a single step: show it as a full-width band
+        xs, layers = np.array([x0, x0 + w]), np.repeat(layers, 2, axis=1)
+    top = np.cumsum(layers, axis=0)
+    parts = [f'<rect x="{x0}" y="{y0}" width="{w}" height="{h}" fill="#fafafa"/>']
+    for k, bloc in enumerate((-1, 0, 1)):
+        upper = y0 + h * (1 - top[k])
+        lower = y0 + h * (1 - (top[k - 1] if k else np.zeros_like(top[k])))
+        points = [f"{x:.1f},{y:.1f}" for x, y in zip(xs, upper, strict=True)]
+        points += [f"{x:.1f},{y:.1f}" for x, y in zip(xs[::-1], lower[::-1], strict=True)]
+        parts.append(
+            f'<polygon points="{" ".join(points)}" fill="{BLOC_COLOURS[bloc]}" '
+            f'fill-opacity="0.8"><title>{BLOC_LABELS[bloc]}</title></polygon>'
+        )
+    for frac in (0.0, 0.25, 0.5, 0.75, 1.0):
+        y = y0 + h * (1 - frac)
+        parts.append(
+            f'<text x="{x0 - 6}" y="{y + 4:.1f}" text-anchor="end" {FONT}>{frac:.0%}</text>'
+        )
+    if current is not None and first <= current <= last:
+        x = x0 + (current - first) / max(last - first, 1) * w
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y0}" y2="{y0 + h}" stroke="#000" stroke-dasharray="4 3"/>'
+        )
+    parts.append(_x_ticks(first, last, x0, w, y0 + h))
+    parts.append(
+        f'<text x="{x0 + w / 2}" y="{height - 2}" text-anchor="middle" {FONT}>month</text>'
+    )
+    return _svg("".join(parts), f"Bloc shares of {measure} over time", width, height)
+
+
+def histogram_svg(
+    alignment: np.ndarray,
+    us_threshold: float,
+    china_threshold: float,
+    width: int = WIDTH,
+    height: int = HEIGHT,
+) -> str:
+    """The alignment distribution now: bars coloured by alignment, bloc thresholds dashed."""
+    x0, y0, w, h = _plot_box(width, height)
+    counts, edges = np.histogram(np.clip(alignment, -1, 1), bins=HIST_BINS, range=(-1.0, 1.0))
+    top = max(int(counts.max()), 1)
+    colours = alignment_hex((edges[:-1] + edges[1:]) / 2)
+    bar = w / HIST_BINS
+    parts = [f'<rect x="{x0}" y="{y0}" width="{w}" height="{h}" fill="#fafafa"/>']
+    for i, count in enumerate(counts):
+        bh = h * count / top
+        parts.append(
+            f'<rect x="{x0 + i * bar:.1f}" y="{y0 + h - bh:.1f}" width="{bar - 1:.1f}" '
+            f'height="{bh:.1f}" fill="{colours[i]}" stroke="#777" stroke-width="0.5">'
+            f"<title>{edges[i]:+.2f} to {edges[i + 1]:+.2f}: {count} nations</title></rect>"
+        )
+    for threshold, bloc in ((us_threshold, -1), (china_threshold, 1)):
+        x = x0 + (threshold + 1) / 2 * w
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y0}" y2="{y0 + h}" '
+            f'stroke="{BLOC_COLOURS[bloc]}" stroke-dasharray="5 3" stroke-width="1.5"/>'
+        )
+    for value in (-1.0, -0.5, 0.0, 0.5, 1.0):
+        x = x0 + (value + 1) / 2 * w
+        parts.append(
+            f'<text x="{x:.1f}" y="{y0 + h + 16}" text-anchor="middle" {FONT}>{value:+.1f}</text>'
+        )
+    for frac in (0.0, 0.5, 1.0):
+        y = y0 + h * (1 - frac)
+        parts.append(
+            f'<text x="{x0 - 6}" y="{y + 4:.1f}" text-anchor="end" {FONT}>{round(top * frac)}</text>'
+        )
+    parts.append(
+        f'<text x="{x0 + w / 2}" y="{height - 2}" text-anchor="middle" {FONT}>'
+        "alignment (US -1 … China +1), dashed: bloc thresholds</text>"
+    )
+    return _svg("".join(parts), "Alignment distribution now", width, height)
+
+
+def density_rows(history: Sequence[np.ndarray], bins: int = HEAT_BINS) -> np.ndarray:
+    """(T, bins) share of nations per alignment bin at each step (vectorised over steps)."""
+    stacked = np.clip(np.stack(history), -1.0, 1.0)
+    index = np.minimum(((stacked + 1.0) / 2.0 * bins).astype(int), bins - 1)
+    offsets = np.arange(stacked.shape[0])[:, None] * bins
+    counts = np.bincount((index + offsets).ravel(), minlength=stacked.shape[0] * bins)
+    return counts.reshape(stacked.shape[0], bins) / stacked.shape[1]
+
+
+def _png_data_uri(rgb: np.ndarray) -> str:
+    buffer = io.BytesIO()
+    Image.fromarray(rgb, mode="RGB").save(buffer, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def heatmap_svg(
+    history: Sequence[np.ndarray], first_step: int = 0, width: int = WIDTH, height: int = HEIGHT
+) -> str:
+    """The alignment distribution over time: one column per step, one row per alignment bin
+    (China at the top), darker = more nations. A tiny PNG (steps x bins pixels) inside an SVG
+    with axes; the browser scales it without smoothing."""
+    x0, y0, w, h = _plot_box(width, height)
+    density = density_rows(history)
+    shade = np.sqrt(density / max(float(density.max()), 1e-12))  # sqrt: few nations still show
+    rgb = sequential_rgb(shade.T[::-1])  # rows: bins from +1 (top) to -1; columns: steps
+    uri = _png_data_uri(np.ascontiguousarray(rgb))
+    last = first_step + len(history) - 1
+    parts = [
+        f'<image x="{x0}" y="{y0}" width="{w}" height="{h}" preserveAspectRatio="none" '
+        f'style="image-rendering:pixelated" href="{uri}"/>',
+        f'<rect x="{x0}" y="{y0}" width="{w}" height="{h}" fill="none" stroke="#bbb"/>',
+    ]
+    for value in (-1.0, -0.5, 0.0, 0.5, 1.0):
+        y = y0 + h * (1 - (value + 1) / 2)
+        parts.append(
+            f'<text x="{x0 - 6}" y="{y + 4:.1f}" text-anchor="end" {FONT}>{value:+.1f}</text>'
+        )
+    parts.append(_x_ticks(first_step, max(last, first_step + 1), x0, w, y0 + h))
+    parts.append(
+        f'<text x="{x0 + w / 2}" y="{height - 2}" text-anchor="middle" {FONT}>'
+        "month (rows: alignment, darker = more nations)</text>"
+    )
+    return _svg("".join(parts), "Alignment distribution over time", width, height)

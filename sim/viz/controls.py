@@ -1,0 +1,186 @@
+"""The sidebar: scenario picker, seed, parameter sliders, run controls, events and download.
+
+Run controls are Mesa's own ``ModelController`` (Reset / play / Step; Step advances "steps per
+frame" months). Its Reset rebuilds ``type(model)(**settings)``, so the sliders here only edit the
+``settings`` dict and ``ExplorerModel`` does the rest. Sliders are Mesa ``UserInputs`` generated
+from ``sim.params`` metadata (``params_ui``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import solara
+from mesa.visualization.solara_viz import ModelController, UserInputs
+from mesa.visualization.utils import force_update, update_counter
+from pydantic import ValidationError
+
+from sim.params import ModelParams
+from sim.viz.events_menu import PRESETS, build_events
+from sim.viz.explorer import ExplorerModel, coerce_seed, scenario_choices
+from sim.viz.params_ui import ORG_PREFIX, settings_from_params, slider_specs
+from sim.viz.state import ExplorerState
+
+
+def pending_problem(model: ExplorerModel, settings: dict[str, Any]) -> str | None:
+    """What is wrong with the settings the next Reset would use (None when they are valid)."""
+    try:
+        coerce_seed(settings.get("seed"))
+        params = model.resolved.scenario.parameters
+        flat = {k: v for k, v in settings.items() if k in ModelParams.model_fields}
+        orgs = {k[len(ORG_PREFIX) :]: v for k, v in settings.items() if k.startswith(ORG_PREFIX)}
+        params.replace(**flat, org_weights={**params.org_weights, **orgs})
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "parameters"
+        return f"{where}: {first['msg'].removeprefix('Value error, ')}"
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def load_scenario_now(state: ExplorerState, name: str) -> None:
+    """Picking a scenario loads it at once: sliders show its values, the run starts over."""
+    model = ExplorerModel(scenario_name=name)
+    state.model.set(model)
+    state.settings.set(model.settings())
+    state.view_step.set(None)
+    state.notice.set(model.problem or f"Loaded '{name}': {model.resolved.scenario.question}")
+    force_update()
+
+
+@solara.component
+def ScenarioCard(state: ExplorerState) -> None:
+    settings = state.settings.value
+    choices = scenario_choices()
+    name = settings["scenario_name"]
+    with solara.Card("Scenario", style={"margin-bottom": "8px"}):
+        solara.Select(
+            "Scenario",
+            values=choices if name in choices else [name, *choices],
+            value=name,
+            on_value=lambda value: load_scenario_now(state, value),
+        ).meta(ref="scenario-select")
+        solara.Text(state.model.value.resolved.scenario.question, style="font-size:13px;color:#555")
+
+        def set_seed(text: str) -> None:
+            state.settings.set({**state.settings.value, "seed": text})
+
+        solara.InputText("Seed", value=str(settings["seed"]), on_value=set_seed).meta(ref="seed")
+
+
+@solara.component
+def RunCard(state: ExplorerState) -> None:
+    use_threads = solara.use_reactive(False)  # Mesa's controller expects a reactive flag
+    with solara.Card("Run", style={"margin-bottom": "8px"}):
+        ModelController(
+            state.model,
+            model_parameters=state.settings,
+            play_interval=state.play_interval,
+            render_interval=state.steps_per_frame,
+            use_threads=use_threads,
+        )
+        solara.SliderInt(
+            f"Steps per frame: {state.steps_per_frame.value}",
+            value=state.steps_per_frame,
+            min=1,
+            max=24,
+        ).meta(ref="steps-per-frame")
+        solara.SliderInt(
+            f"Pause between frames: {state.play_interval.value} ms",
+            value=state.play_interval,
+            min=0,
+            max=1000,
+            step=50,
+        )
+        problem = pending_problem(state.model.value, state.settings.value)
+        if problem:
+            solara.Error(f"Invalid setting (Reset would ignore it): {problem}").meta(
+                ref="pending-error"
+            )
+        elif state.settings.value != state.model.value.settings():
+            solara.Info("Settings changed: press Reset to start a run with them.", dense=True)
+
+
+@solara.component
+def ParameterCard(state: ExplorerState) -> None:
+    specs = slider_specs()
+    settings = state.settings.value
+
+    def on_change(name: str, value: Any) -> None:
+        state.settings.set({**state.settings.value, name: value})
+
+    def sliders(names: list[str]) -> None:
+        for name in names:
+            spec = {k: v for k, v in specs[name].items() if k != "help"}
+            value = settings[name]
+            spec |= {"value": value, "label": f"{spec['label']}: {value:.4g}"}
+            with solara.Tooltip(specs[name]["help"]), solara.Div():
+                UserInputs({name: spec}, on_change=on_change)
+
+    with solara.Card("Parameters", style={"margin-bottom": "8px"}):
+        solara.Text("Hover a slider for its meaning; Reset applies them.", style="color:#666")
+        sliders([n for n in specs if not n.startswith(ORG_PREFIX)])
+        with solara.Details("Peer weight per organisation"):
+            sliders([n for n in specs if n.startswith(ORG_PREFIX)])
+
+        def defaults() -> None:
+            state.settings.set({**state.settings.value, **settings_from_params(ModelParams())})
+
+        solara.Button("Model defaults", on_click=defaults, text=True, small=True)
+
+
+@solara.component
+def EventCard(state: ExplorerState) -> None:
+    update_counter.get()  # the list of triggered events and the month change as the run goes
+    choice = solara.use_reactive(next(iter(PRESETS)))
+
+    def trigger() -> None:
+        model = state.model.value
+        try:
+            events = build_events(choice.value, model)
+            model.trigger(events)
+        except (ValueError, ValidationError) as error:
+            state.notice.set(f"Event not triggered: {error}")
+            return
+        state.notice.set(f"'{choice.value}' takes effect in month {model.step_index + 1}.")
+        force_update()
+
+    with solara.Card("Trigger an event now", style={"margin-bottom": "8px"}):
+        solara.Select("Event", values=list(PRESETS), value=choice).meta(ref="event-select")
+        solara.Button("Trigger", on_click=trigger, color="primary", outlined=True).meta(
+            ref="event-trigger"
+        )
+        triggered = state.model.value.triggered
+        if triggered:
+            solara.Text(
+                "Triggered: " + "; ".join(f"month {e.step}: {e.note or e.kind}" for e in triggered),
+                style="font-size:12px;color:#555",
+            )
+
+
+@solara.component
+def DownloadCard(state: ExplorerState) -> None:
+    update_counter.get()  # the file name carries the current month
+    model = state.model.value
+    with solara.Card("Outputs", style={"margin-bottom": "8px"}):
+        solara.FileDownload(
+            lambda: model.write_outputs_zip(),
+            filename=f"{model.resolved.scenario.name}-step{model.step_index}.zip",
+            label="Download run outputs (zip)",
+            mime_type="application/zip",
+        )
+        solara.Text(
+            "Same files as `run.py run`: model/nations Parquet, summary, manifest, figures.",
+            style="font-size:12px;color:#666",
+        )
+
+
+@solara.component
+def Controls(state: ExplorerState) -> None:
+    """Everything in the sidebar."""
+    ScenarioCard(state)
+    RunCard(state)
+    ParameterCard(state)
+    EventCard(state)
+    DownloadCard(state)

@@ -1,0 +1,44 @@
+"""One browser session's state: the model and what the page shows of it.
+
+Created once per session (hooks in the page component), so two browser tabs run two independent models.
+Everything is a Solara reactive variable: components that read one re-render when it changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import solara
+
+from sim.viz.explorer import ExplorerModel, initial_scenario
+
+
+@dataclass(frozen=True)
+class ExplorerState:
+    model: solara.Reactive[ExplorerModel]
+    settings: solara.Reactive[dict[str, Any]]  # what the next Reset builds (Mesa's model_params)
+    view_step: solara.Reactive[int | None]  # the time scrubber; None follows the live step
+    selected: solara.Reactive[str | None]  # iso3 of the nation clicked last
+    notice: solara.Reactive[str | None]  # the last message for the user
+    tab: solara.Reactive[int]
+    steps_per_frame: solara.Reactive[int]
+    play_interval: solara.Reactive[int]  # ms between frames while playing
+
+
+def use_explorer_state(scenario_name: str | None = None) -> ExplorerState:
+    """Hook for the page: a fresh session opens the scenario from the command line (or the
+    baseline) with its own values. Must be called from a component's render function."""
+    first = solara.use_memo(
+        lambda: ExplorerModel(scenario_name=scenario_name or initial_scenario()), []
+    )
+    return ExplorerState(
+        model=solara.use_reactive(first),
+        settings=solara.use_reactive(solara.use_memo(first.settings, [])),
+        view_step=solara.use_reactive(None),
+        selected=solara.use_reactive(None),
+        notice=solara.use_reactive(first.problem),
+        tab=solara.use_reactive(0),
+        steps_per_frame=solara.use_reactive(1),
+        play_interval=solara.use_reactive(150),
+    )

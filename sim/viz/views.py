@@ -1,0 +1,395 @@
+"""The views: Solara components that show one ``Snapshot`` of the run.
+
+Each view takes the model and the snapshot the page shows (live or scrubbed back), so stepping,
+resetting and scrubbing all redraw through the same path. Static geometry is sent to the browser
+once; per step only colours, numbers and small SVG strings change (see docs/frontend.md).
+Elements carry ``.meta(ref=...)`` so tests can find them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+import numpy as np
+import solara
+
+from sim.dynamics import MECHANISMS
+from sim.params import ORGANISATIONS
+from sim.viz import charts
+from sim.viz.colors import BLOC_COLOURS, BLOC_KEYS, BLOC_LABELS, MISSING
+from sim.viz.geometry import (
+    MAP_HEIGHT,
+    MAP_WIDTH,
+    NETWORK_SIZE,
+    POINT_RADIUS,
+    edges_path,
+    map_shapes,
+    network_layout,
+    strongest_ties,
+)
+from sim.viz.params_ui import org_label
+from sim.viz.snapshot import (
+    MEASURES,
+    Snapshot,
+    bloc_layers,
+    colours,
+    dprk_response,
+    memberships,
+    table_rows,
+    tooltips,
+)
+
+if TYPE_CHECKING:
+    from sim.model import CyberBlocModel
+
+CARD_STYLE = {"margin": "0 0 12px 0"}
+
+
+# --- Vue-backed widgets: geometry once, colours per step ------------------------------------------
+@solara.component_vue("world_map.vue", vuetify=False)
+def MapWidget(
+    shapes: list,
+    width: int,
+    height: int,
+    radius: float,
+    fills: dict,
+    strokes: dict,
+    tips: dict,
+    selected: str,
+    missing: str,
+    event_select: Callable[[str], None],
+) -> None:
+    """World map (SVG): nations filled by alignment, outlined by bloc; hover shows a tooltip,
+    click calls ``event_select`` with the nation's code."""
+
+
+@solara.component_vue("network.vue", vuetify=False)
+def NetworkWidget(
+    nodes: list,
+    edges: str,
+    size: int,
+    fills: dict,
+    strokes: dict,
+    tips: dict,
+    selected: str,
+    event_select: Callable[[str], None],
+) -> None:
+    """Influence network (SVG) on a fixed layout: node colour = alignment, ring = bloc."""
+
+
+def _legend() -> solara.Element:
+    items = "".join(
+        f'<span style="display:inline-block;width:12px;height:12px;border:2px solid {BLOC_COLOURS[b]};'
+        f'margin:0 4px 0 12px;vertical-align:middle"></span>{BLOC_LABELS[b]} bloc outline'
+        for b in (-1, 1)
+    )
+    gradient = (
+        '<span style="display:inline-block;width:140px;height:10px;vertical-align:middle;'
+        "background:linear-gradient(to right,#053061,#4393c3,#f7f7f7,#d6604d,#67001f);"
+        'margin:0 6px"></span>'
+    )
+    return solara.HTML(
+        tag="div",
+        unsafe_innerHTML=f"US -1 {gradient} +1 China {items}",
+        style="font-size:12px;color:#444;margin-top:6px",
+    )
+
+
+@solara.component
+def WorldMapView(
+    model: CyberBlocModel, snap: Snapshot, selected: solara.Reactive[str | None]
+) -> None:
+    """World map coloured by alignment with bloc outlines; hover and click for details."""
+    shapes = solara.use_memo(lambda: [asdict(s) for s in map_shapes().values()], [])
+    fills, strokes = colours(model, snap)
+    known = set(fills)
+
+    def choose(code: str) -> None:
+        if code in known:
+            selected.set(code)
+
+    with solara.Card("World map", style=CARD_STYLE):
+        MapWidget(
+            shapes=shapes,
+            width=MAP_WIDTH,
+            height=MAP_HEIGHT,
+            radius=POINT_RADIUS,
+            fills=fills,
+            strokes=strokes,
+            tips=tooltips(model, snap),
+            selected=selected.value or "",
+            missing=MISSING,
+            event_select=choose,
+        ).meta(ref="world-map")
+        _legend()
+
+
+def _moves_svg(moves: np.ndarray) -> str:
+    """Horizontal bars: each mechanism's share of the nation's last move (signed)."""
+    scale = max(float(np.abs(moves).max()), 1e-12)
+    rows = []
+    for k, (name, value) in enumerate(zip(MECHANISMS, moves, strict=True)):
+        y, width = 4 + k * 20, 110 * abs(value) / scale
+        x = 230 if value >= 0 else 230 - width
+        colour = BLOC_COLOURS[1] if value > 0 else BLOC_COLOURS[-1]
+        rows.append(
+            f'<text x="110" y="{y + 12}" text-anchor="end" font-size="12" fill="#444">{name}</text>'
+            f'<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="14" fill="{colour}"/>'
+            f'<text x="350" y="{y + 12}" text-anchor="end" font-size="12" fill="#444">{value:+.5f}</text>'
+        )
+    body = '<line x1="230" x2="230" y1="0" y2="104" stroke="#999"/>' + "".join(rows)
+    return f'<svg viewBox="0 0 355 106" width="100%" style="max-width:420px">{body}</svg>'
+
+
+@solara.component
+def NationDetail(model: CyberBlocModel, snap: Snapshot, selected: str | None) -> None:
+    """The clicked nation: alignment, bloc, memberships and what moved it in this step."""
+    with solara.Card("Selected nation", style=CARD_STYLE):
+        if not selected or selected not in model.world.index:
+            solara.Text("Click a nation on the map, the network or the table.")
+            return
+        row = model.world.idx(selected)
+        bloc = int(snap.blocs[row])
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=(
+                f"<b>{model.world.name[row]}</b> ({selected}) · {model.world.subregion[row]}<br>"
+                f"alignment <b>{snap.alignment[row]:+.3f}</b> · "
+                f'<span style="color:{BLOC_COLOURS[bloc]}">{BLOC_LABELS[bloc]}</span><br>'
+                f"member of: {', '.join(memberships(model, row)) or 'none of the tracked organisations'}"
+            ),
+            style="font-size:14px",
+        ).meta(ref="nation-detail")
+        solara.Text(f"What moved it in month {snap.step} (+ toward China, - toward the US):")
+        solara.HTML(tag="div", unsafe_innerHTML=_moves_svg(snap.contributions[:, row]))
+
+
+@solara.component
+def BlocSharesView(model: CyberBlocModel, snap: Snapshot, width: int = charts.WIDTH) -> None:
+    """Stacked bloc shares over the whole run so far, by number of nations, population or GDP;
+    a dashed line marks the month shown when looking back."""
+    measure = solara.use_reactive(MEASURES["count"])
+    key = next(k for k, label in MEASURES.items() if label == measure.value)
+    steps, layers = bloc_layers(model, len(model.history.steps) - 1, key)
+    current = snap.step if snap.step < steps[-1] else None
+    with solara.Card("Bloc shares over time", style=CARD_STYLE):
+        with solara.Row(style={"align-items": "center"}):
+            solara.Text("share of")
+            solara.ToggleButtonsSingle(
+                value=measure, values=list(MEASURES.values()), dense=True
+            ).meta(ref="bloc-measure")
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=charts.stacked_area_svg(
+                steps, layers, measure.value, current=current, width=width
+            ),
+        ).meta(ref="bloc-shares")
+        _bloc_legend()
+
+
+def _bloc_legend() -> solara.Element:
+    items = "".join(
+        f'<span style="display:inline-block;width:12px;height:12px;background:{BLOC_COLOURS[b]};'
+        f'margin:0 4px 0 12px;vertical-align:middle;opacity:.8"></span>{BLOC_LABELS[b]}'
+        for b in (-1, 0, 1)
+    )
+    return solara.HTML(tag="div", unsafe_innerHTML=items, style="font-size:12px;color:#444")
+
+
+@solara.component
+def DistributionView(model: CyberBlocModel, snap: Snapshot) -> None:
+    """The alignment distribution: histogram now, heatmap of every step up to now."""
+    p = model.params
+    with solara.Card(f"Alignment distribution in month {snap.step}", style=CARD_STYLE):
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=charts.histogram_svg(
+                snap.alignment, p.us_bloc_threshold, p.china_bloc_threshold
+            ),
+        ).meta(ref="histogram")
+    with solara.Card("Alignment distribution over time", style=CARD_STYLE):
+        history = model.history.alignment[: snap.step + 1]
+        solara.HTML(tag="div", unsafe_innerHTML=charts.heatmap_svg(history)).meta(ref="heatmap")
+
+
+@solara.component
+def Guarded(label: str, children: list | None = None) -> None:
+    """Shows a message instead of a view that failed to draw, so one broken view never takes
+    the page down; 'Try again' draws it anew."""
+    error, clear = solara.use_exception()
+    if error is not None:
+        with solara.Column():
+            solara.Error(f"The {label} could not be drawn: {error!r}").meta(ref="view-error")
+            solara.Button("Try again", on_click=clear, outlined=True)
+        return
+    solara.Column(children=children or [])
+
+
+@solara.component
+def NetworkView(
+    model: CyberBlocModel, snap: Snapshot, selected: solara.Reactive[str | None]
+) -> None:
+    """The influence network on a fixed layout, nodes coloured by alignment, ringed by bloc."""
+    world = model.world
+    xy = network_layout(world)
+    ties = model.ties
+    edges = solara.use_memo(lambda: edges_path(xy, strongest_ties(ties)), [id(ties), id(xy)])
+    label_rows = set(np.argsort(-world.gdp_usd)[:25].tolist())
+    radius = 5 + 14 * np.sqrt(world.population / world.population.max())
+    nodes = solara.use_memo(
+        lambda: [
+            {
+                "iso3": str(code),
+                "x": float(xy[i, 0]),
+                "y": float(xy[i, 1]),
+                "r": round(float(radius[i]), 1),
+                "label": i in label_rows,
+            }
+            for i, code in enumerate(world.iso3)
+        ],
+        [id(xy), id(world.population)],
+    )
+    fills, strokes = colours(model, snap)
+
+    def choose(code: str) -> None:
+        selected.set(code)
+
+    with solara.Card("Influence network", style=CARD_STYLE):
+        solara.Text(
+            "Each nation's three strongest ties (shared organisations and sub-region), on a "
+            "layout computed once; node size = population, fill = alignment, ring = bloc.",
+            style="color:#666;font-size:13px",
+        )
+        NetworkWidget(
+            nodes=nodes,
+            edges=edges,
+            size=NETWORK_SIZE,
+            fills=fills,
+            strokes={c: strokes.get(c, "#777777") for c in fills},
+            tips=tooltips(model, snap),
+            selected=selected.value or "",
+            event_select=choose,
+        ).meta(ref="network")
+
+
+TABLE_HEADERS = [
+    {"text": "Nation", "value": "name"},
+    {"text": "ISO3", "value": "iso3"},
+    {"text": "Region", "value": "region"},
+    {"text": "Bloc", "value": "bloc"},
+    {"text": "Alignment", "value": "alignment", "align": "end"},
+    {"text": "Last move", "value": "move", "align": "end"},
+    {"text": "Main driver", "value": "driver"},
+    {"text": "Population (m)", "value": "population_m", "align": "end"},
+    {"text": "GDP (USD bn)", "value": "gdp_bn", "align": "end"},
+    {"text": "Organisations", "value": "orgs", "sortable": False},
+]
+ALL = "all"
+
+
+@solara.component
+def NationsTable(
+    model: CyberBlocModel, snap: Snapshot, selected: solara.Reactive[str | None]
+) -> None:
+    """Every nation at this step; click a header to sort, filter by region or organisation."""
+    region = solara.use_reactive(ALL)
+    organisation = solara.use_reactive(ALL)
+    search = solara.use_reactive("")
+    rows = table_rows(model, snap)
+    if region.value != ALL:
+        rows = [r for r in rows if r["region"] == region.value]
+    labels = {org_label(org): org for org in ORGANISATIONS}
+    if organisation.value in labels:
+        column = ORGANISATIONS.index(labels[organisation.value])
+        members = {str(c) for c in model.world.iso3[model.world.membership[:, column] > 0]}
+        rows = [r for r in rows if r["iso3"] in members]
+
+    def on_row(_widget, _event, item) -> None:
+        selected.set(item["iso3"])
+
+    with solara.Card("Nations", style=CARD_STYLE):
+        with solara.Row():
+            solara.Select(
+                "Region", values=[ALL, *sorted(set(model.world.region))], value=region
+            ).meta(ref="filter-region")
+            solara.Select("Organisation", values=[ALL, *labels], value=organisation).meta(
+                ref="filter-org"
+            )
+            solara.InputText("Search", value=search, continuous_update=True)
+        solara.Text(
+            f"{len(rows)} nations in month {snap.step}; click a column header to sort, a row to "
+            "select the nation. 'Last move' is the change in that month, 'main driver' the "
+            "mechanism that pushed hardest.",
+            style="color:#666;font-size:12px",
+        )
+        table = solara.v.DataTable(
+            headers=TABLE_HEADERS,
+            items=rows,
+            search=search.value,
+            items_per_page=15,
+            sort_by=["alignment"],
+            dense=True,
+            class_="cb-nations",
+        ).meta(ref="nations-table")
+        solara.v.use_event(table, "click:row", on_row)
+
+
+@solara.component
+def BlocCounts(snap: Snapshot) -> None:
+    """The three blocs now: nations, and shares of world population and GDP."""
+    m = snap.metrics
+    with solara.Row(style={"flex-wrap": "wrap", "gap": "8px"}):
+        for bloc in (-1, 0, 1):
+            key = BLOC_KEYS[bloc]
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=(
+                    f'<div style="font-size:12px;color:#555">{BLOC_LABELS[bloc]}</div>'
+                    f'<div class="cb-count" data-bloc="{key}" style="font-size:24px;'
+                    f'font-weight:600;color:{BLOC_COLOURS[bloc]}">{int(m[f"{key}_count"])}</div>'
+                    f'<div style="font-size:12px;color:#555">{m[f"{key}_pop_share"]:.0%} pop · '
+                    f"{m[f'{key}_gdp_share']:.0%} GDP</div>"
+                ),
+                style=f"border-left:4px solid {BLOC_COLOURS[bloc]};padding:2px 10px;min-width:120px",
+            ).meta(ref=f"count-{key}")
+
+
+@solara.component
+def JointResponseCard(model: CyberBlocModel, snap: Snapshot) -> None:
+    """Would a joint cyber-sanction on North Korea find backing (sim.metrics.joint_response)?"""
+    r = dprk_response(model, snap)
+    veto = (
+        "no veto holder opposed: a UNSC resolution could pass"
+        if r["passable"]
+        else f"veto expected from {', '.join(r['veto_opponents'])}"
+    )
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=(
+            '<div style="font-size:12px;color:#555">Joint cyber-sanction on North Korea</div>'
+            f'<div style="font-size:20px;font-weight:600">{r["share_nations"]:.0%} of nations · '
+            f"{r['share_gdp']:.0%} of GDP</div>"
+            f'<div style="font-size:12px;color:#555">{veto}</div>'
+        ),
+        style="border-left:4px solid #555;padding:2px 10px",
+    ).meta(ref="dprk")
+
+
+@solara.component
+def Headline(model: CyberBlocModel, snap: Snapshot) -> None:
+    """Step counter, date and the polarisation numbers, above every tab."""
+    m = snap.metrics
+    live = snap.step == model.step_index
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=(
+            f'<div style="font-size:12px;color:#555">{model.resolved.scenario.name}'
+            f"{'' if live else ' · looking back'}</div>"
+            f'<div class="cb-step" style="font-size:20px;font-weight:600">Step {snap.step}</div>'
+            f'<div style="font-size:12px;color:#555">{snap.date} · polarisation '
+            f"{m['esteban_ray']:.2f} · emergent blocs {int(m['emergent_blocs'])}</div>"
+        ),
+        style="padding:2px 10px;min-width:150px",
+    ).meta(ref="step-counter")
