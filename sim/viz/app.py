@@ -92,14 +92,19 @@ def MainArea(state: ExplorerState) -> None:
 
 
 @solara.component
-def Page() -> None:
-    state = use_explorer_state()
+def Explorer(state: ExplorerState) -> None:
+    """The whole page for one session's state (tests render this with a state they hold)."""
     solara.Title(TITLE)
     with solara.AppBar():
         solara.AppBarTitle(TITLE)
     with solara.Sidebar():
         Controls(state)
     MainArea(state)
+
+
+@solara.component
+def Page() -> None:
+    Explorer(use_explorer_state())
 
 
 page = Page

@@ -66,7 +66,9 @@ def ScenarioCard(state: ExplorerState) -> None:
         def set_seed(text: str) -> None:
             state.settings.set({**state.settings.value, "seed": text})
 
-        solara.InputText("Seed", value=str(settings["seed"]), on_value=set_seed).meta(ref="seed")
+        solara.InputText(
+            "Seed", value=str(settings["seed"]), on_value=set_seed, continuous_update=True
+        ).meta(ref="seed")
 
 
 @solara.component

@@ -1,0 +1,284 @@
+"""Browserless tests of the front end: render the page into widgets with ``solara.render`` and
+drive it the way a browser would (button clicks, slider and select values, map clicks).
+
+The real-browser test (offline assets, JavaScript, no request leaving the machine) is
+tests/ui/test_app_e2e.py.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import ipyvuetify as v
+import pytest
+import solara
+from typer.testing import CliRunner
+
+from sim.cli import app as cli_app
+from sim.params import ModelParams
+from sim.scenario import list_scenarios
+from sim.viz import app as viz_app
+from sim.viz.assets import DEAD_CDN, missing_assets
+from sim.viz.events_menu import PRESETS, build_events
+from sim.viz.explorer import ExplorerModel, coerce_seed, scenario_choices
+from sim.viz.launch import is_loopback, server_env
+from sim.viz.params_ui import KEY_PARAMETERS, overrides_from_settings, slider_specs
+from sim.viz.state import ExplorerState, use_explorer_state
+
+
+@pytest.fixture
+def ui():
+    """The page inside an AppLayout (as `solara run` serves it) and the session state."""
+    held: dict[str, ExplorerState] = {}
+
+    @solara.component
+    def Harness():  # noqa: N802 (a component)
+        state = use_explorer_state("baseline")
+        held["state"] = state
+        with solara.AppLayout():
+            viz_app.Explorer(state)
+
+    _box, rc = solara.render(Harness(), handle_error=False)
+    yield held["state"], rc
+    rc.close()
+
+
+def html(rc, ref: str) -> str:
+    return rc.find(meta_ref=ref).widget.unsafe_innerHTML
+
+
+def click(rc, label: str) -> None:
+    rc.find(v.Btn, children=[label]).widget.click()
+
+
+def slider(rc, label_start: str):
+    found = [w for w in rc.find(v.Slider).widgets if str(w.label or "").startswith(label_start)]
+    assert len(found) == 1, f"one slider labelled {label_start!r}, found {len(found)}"
+    return found[0]
+
+
+def show_tab(rc, index: int) -> None:
+    rc.find(v.Tabs).widget.v_model = index
+
+
+# --- stepping changes what the views show ----------------------------------------------------------
+def test_step_changes_map_counter_and_bloc_shares(ui):
+    state, rc = ui
+    model = state.model.value
+    fills0 = dict(rc.find(meta_ref="world-map").widget.fills)
+    shares0 = html(rc, "bloc-shares")
+    assert "Step 0" in html(rc, "step-counter")
+
+    click(rc, "Step")
+
+    assert state.model.value is model and model.steps == 1
+    assert "Step 1" in html(rc, "step-counter")
+    assert rc.find(meta_ref="world-map").widget.fills != fills0
+    assert html(rc, "bloc-shares") != shares0
+    tips = rc.find(meta_ref="world-map").widget.tips
+    assert "last move" in tips["KEN"] and "investment" in tips["KEN"]
+
+
+def test_every_tab_draws_and_follows_the_steps(ui):
+    state, rc = ui
+    show_tab(rc, 1)
+    histogram0, heatmap0 = html(rc, "histogram"), html(rc, "heatmap")
+    click(rc, "Step")
+    click(rc, "Step")
+    assert html(rc, "histogram") != histogram0
+    assert html(rc, "heatmap") != heatmap0
+    assert heatmap0.count("data:image/png;base64,") == 1  # the raster is inline, not fetched
+
+    show_tab(rc, 2)
+    network = rc.find(meta_ref="network").widget
+    nodes, edges = list(network.nodes), network.edges
+    fills = dict(network.fills)
+    click(rc, "Step")
+    network = rc.find(meta_ref="network").widget
+    assert network.fills != fills
+    assert network.nodes == nodes and network.edges == edges  # fixed layout: no re-layout
+
+    show_tab(rc, 3)
+    table = rc.find(meta_ref="nations-table").widget
+    assert len(table.items) == state.model.value.world.n
+    row = next(item for item in table.items if item["iso3"] == "USA")
+    assert row["bloc"] == "US-led"
+    rc.find(v.Select, label="Organisation").widget.v_model = "BRICS"
+    assert {item["iso3"] for item in rc.find(meta_ref="nations-table").widget.items} == {
+        "BRA",
+        "RUS",
+        "IND",
+        "CHN",
+        "ZAF",
+    }
+
+
+def test_bloc_share_measure_switch(ui):
+    _state, rc = ui
+    by_count = html(rc, "bloc-shares")
+    rc.find(meta_ref="bloc-measure").widget.v_model = 2  # the third button: GDP
+    by_gdp = html(rc, "bloc-shares")
+    assert by_gdp != by_count and "GDP" in by_gdp
+
+
+def test_click_on_map_shows_the_nation_and_its_last_move(ui):
+    state, rc = ui
+    click(rc, "Step")
+    rc.find(meta_ref="world-map").widget._event_callbacks["select"]("KEN")
+    assert state.selected.value == "KEN"
+    detail = html(rc, "nation-detail")
+    assert "Kenya" in detail and "alignment" in detail
+
+
+# --- controls ---------------------------------------------------------------------------------------
+def test_slider_and_reset_rebuild_the_model_with_the_new_value(ui):
+    state, rc = ui
+    old = state.model.value
+    click(rc, "Step")
+    slider(rc, "China budget").v_model = 2.5
+    assert state.model.value is old  # nothing happens until Reset
+    click(rc, "Reset")
+    new = state.model.value
+    assert new is not old and new.steps == 0
+    assert new.params.china_budget == 2.5
+    assert "parameters.china_budget=2.5" in new.resolved.overrides
+    assert new.problem is None
+    assert "Step 0" in html(rc, "step-counter")
+
+
+def test_org_weight_and_seed_reach_the_model(ui):
+    state, rc = ui
+    slider(rc, "BRICS").v_model = 2.0
+    rc.find(v.TextField, label="Seed").widget.v_model = "7"
+    click(rc, "Reset")
+    model = state.model.value
+    assert model.params.org_weights["brics"] == 2.0
+    assert model.resolved.scenario.seed == 7
+
+
+def test_picking_a_scenario_loads_it(ui):
+    state, rc = ui
+    other = next(name for name in scenario_choices() if name != "baseline")
+    rc.find(meta_ref="scenario-select").widget.v_model = other
+    model = state.model.value
+    assert model.scenario_name == other
+    assert model.steps == 0
+    assert state.settings.value["scenario_name"] == other
+    assert model.resolved.scenario.name in html(rc, "step-counter")
+
+
+def test_invalid_value_shows_a_message_and_the_page_keeps_working(ui):
+    state, rc = ui
+    slider(rc, "US bloc threshold").v_model = 0.0
+    slider(rc, "China bloc threshold").v_model = 0.0
+    assert "us_bloc_threshold must be below" in rc.find(meta_ref="pending-error").widget.children[0]
+    click(rc, "Reset")
+    model = state.model.value
+    assert model.problem and "us_bloc_threshold must be below" in model.problem
+    assert model.params.us_bloc_threshold < model.params.china_bloc_threshold  # fell back
+    warning = rc.find(meta_ref="model-problem").widget
+    assert "Invalid input" in str(warning.children)
+    click(rc, "Step")
+    assert model.steps == 1
+
+
+def test_bad_seed_shows_a_message(ui):
+    state, rc = ui
+    rc.find(v.TextField, label="Seed").widget.v_model = "abc"
+    assert "seed must be a whole number" in str(rc.find(meta_ref="pending-error").widget.children)
+    click(rc, "Reset")
+    assert "seed must be a whole number" in state.model.value.problem
+
+
+def test_trigger_event_takes_effect_in_the_next_step(ui):
+    state, rc = ui
+    model = state.model.value
+    before = model.params.org_weights["brics"]
+    label = next(label for label in PRESETS if label.startswith("BRICS puts"))
+    rc.find(meta_ref="event-select").widget.v_model = label
+    click(rc, "Trigger")
+    assert model.params.org_weights["brics"] == before  # scheduled, not yet applied
+    click(rc, "Step")
+    assert model.params.org_weights["brics"] == pytest.approx(3 * before)
+    assert model.triggered and model.triggered[0].step == 1
+
+
+def test_time_scrubber_shows_an_earlier_step(ui):
+    state, rc = ui
+    fills = []
+    for _ in range(3):
+        fills.append(dict(rc.find(meta_ref="world-map").widget.fills))
+        click(rc, "Step")
+    rc.find(meta_ref="scrubber").widget.v_model = 1
+    assert state.view_step.value == 1
+    assert "Step 1" in html(rc, "step-counter")
+    assert rc.find(meta_ref="world-map").widget.fills == fills[1]
+    click(rc, "Back to live")
+    assert "Step 3" in html(rc, "step-counter")
+
+
+def test_download_holds_the_cli_outputs_and_the_triggered_events():
+    model = ExplorerModel(scenario_name="baseline")
+    model.trigger(build_events("China doubles its investment budget", model))
+    model.step()
+    model.step()
+    archive = zipfile.ZipFile(io.BytesIO(model.write_outputs_zip()))
+    names = {name.split("/", 1)[1] for name in archive.namelist()}
+    assert {"model.parquet", "nations.parquet", "summary.json", "manifest.json"} <= names
+    manifest = json.loads(archive.read("baseline-step2/manifest.json"))
+    assert manifest["scenario"]["steps"] == 2
+    assert manifest["scenario"]["events"][-1]["kind"] == "scale_parameter"
+
+
+# --- generated sliders, launch helpers ----------------------------------------------------------------
+def test_sliders_come_from_the_parameter_metadata():
+    specs = slider_specs()
+    defaults = ModelParams()
+    for name in KEY_PARAMETERS:
+        field = ModelParams.model_fields[name]
+        spec = specs[name]
+        assert field.json_schema_extra["unit"] in spec["label"]
+        assert spec["help"] == field.description
+        assert spec["min"] <= getattr(defaults, name) <= spec["max"]
+    for org, weight in defaults.org_weights.items():
+        assert specs[f"org_weights.{org}"]["min"] <= weight <= specs[f"org_weights.{org}"]["max"]
+
+
+def test_overrides_use_plain_decimals_yaml_reads_as_numbers():
+    params = ModelParams()
+    assert overrides_from_settings({"noise_sd": 0.00001}, params) == []  # not a slider
+    assert overrides_from_settings({"pressure_pull": 0.00001}, params) == [
+        "parameters.pressure_pull=0.00001"
+    ]
+    assert overrides_from_settings({"china_budget": 1.0}, params) == []  # unchanged
+
+
+def test_seed_coercion():
+    assert coerce_seed("12") == 12 and coerce_seed(3) == 3
+    for bad in ("-1", "1.5", "x", True, -2):
+        with pytest.raises(ValueError):
+            coerce_seed(bad)
+
+
+def test_every_library_scenario_opens_in_the_explorer():
+    for path in list_scenarios():
+        model = ExplorerModel(scenario_name=path.stem)
+        assert model.problem is None, model.problem
+        model.step()
+
+
+def test_offline_assets_are_installed_and_the_cdn_is_dead():
+    assert missing_assets() == []
+    env = server_env("baseline")
+    assert env["SOLARA_ASSETS_CDN"] == DEAD_CDN
+    assert env["CYBERBLOC_SCENARIO"] == "baseline"
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0")
+
+
+def test_viz_command_rejects_an_unknown_scenario():
+    result = CliRunner().invoke(cli_app, ["viz", "no_such_scenario"])
+    assert result.exit_code == 2
+    assert "no_such_scenario" in result.output
