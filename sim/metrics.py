@@ -47,9 +47,7 @@ BLOC_NAMES = {US_BLOC: "us", NON_ALIGNED: "nonaligned", CHINA_BLOC: "china"}
 
 def assign_blocs(x: np.ndarray, us_threshold: float, china_threshold: float) -> np.ndarray:
     """-1 (US-led) at or below us_threshold, +1 (China-led) at or above china_threshold, else 0."""
-    return np.where(
-        x <= us_threshold, US_BLOC, np.where(x >= china_threshold, CHINA_BLOC, NON_ALIGNED)
-    ).astype(np.int8)
+    return (x >= china_threshold).view(np.int8) - (x <= us_threshold).view(np.int8)
 
 
 def bloc_shares(blocs: np.ndarray, population: np.ndarray, gdp: np.ndarray) -> dict[str, float]:

@@ -81,6 +81,7 @@ class Simulation:
             self.peers,
             self.draw_noise(),
             extra_pressure=self.sanction_pressure(),
+            prepared=self.prepared,
         )
         self.previous_blocs = self.blocs
         self.blocs = self.assign_blocs()
@@ -150,6 +151,27 @@ class Simulation:
         for row, power in active:
             extra[row] += power
         return extra
+
+    @property
+    def params(self) -> ModelParams:
+        return self._params
+
+    @params.setter
+    def params(self, value: ModelParams) -> None:
+        # Kernel constants depend on the parameters: recompute them whenever an event changes one.
+        self._params = value
+        if hasattr(self, "_world"):
+            self.prepared = dynamics.prepare(self._world, value)
+
+    @property
+    def world(self) -> World:
+        return self._world
+
+    @world.setter
+    def world(self, value: World) -> None:
+        self._world = value
+        if hasattr(self, "_params"):
+            self.prepared = dynamics.prepare(value, self._params)
 
     def rebuild_network(self) -> None:
         self.ties = influence_matrix(

@@ -9,6 +9,7 @@ less, suspended members 0 (they do not sit in the organisation's meetings while 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -81,16 +82,16 @@ class World:
     def n(self) -> int:
         return len(self.iso3)
 
-    @property
+    @cached_property
     def gdp_bn(self) -> np.ndarray:
         """GDP in USD billions: the unit of the investment budget and stock."""
         return self.gdp_usd / 1e9
 
-    @property
+    @cached_property
     def leader_mask(self) -> np.ndarray:
         return np.isin(self.iso3, LEADERS)
 
-    @property
+    @cached_property
     def veto_mask(self) -> np.ndarray:
         return np.isin(self.iso3, VETO_HOLDERS)
 

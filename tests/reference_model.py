@@ -1,7 +1,8 @@
 """The per-agent reference update: each nation computes its own change in plain Python from its
-neighbours, the way a typical Mesa model is written. It exists to prove that the array kernel in
-``sim.dynamics`` computes the same numbers (tests/test_kernel_equivalence.py) and to give the
-benchmark its baseline (benchmarks/bench_step.py). It is deliberately unoptimised.
+neighbours, the way a typical Mesa model is written (agents on a ``mesa.discrete_space.Network``,
+reading their neighbourhood and the edge weights of the graph). It exists to prove that the array
+kernel in ``sim.dynamics`` computes the same numbers (tests/test_kernel_equivalence.py) and to
+give the benchmarks their baseline (benchmarks/bench_step.py). It is deliberately plain.
 """
 
 from __future__ import annotations
@@ -9,20 +10,24 @@ from __future__ import annotations
 import math
 
 import mesa
+import networkx as nx
 import pandas as pd
+from mesa.discrete_space import FixedAgent, Network
 
 from sim.dynamics import initial_state
 from sim.model import default_nations
-from sim.network import influence_matrix, neighbour_lists
+from sim.network import influence_matrix
 from sim.params import ModelParams
 from sim.world import World
 
 
-class ReferenceNation(mesa.Agent):
+class ReferenceNation(FixedAgent):
     """A nation that holds its own state as Python floats and updates itself."""
 
-    def __init__(self, model: ReferenceModel, row: int, world: World, state) -> None:
+    def __init__(self, model: ReferenceModel, cell, world: World, state) -> None:
         super().__init__(model)
+        self.cell = cell
+        row = cell.coordinate
         self.row = row
         self.gdp_bn = float(world.gdp_bn[row])
         self.digital_gap = float(world.digital_gap[row])
@@ -35,7 +40,6 @@ class ReferenceNation(mesa.Agent):
         self.stock = float(state.stock[row])
         self.threat_us = float(state.threat_us[row])
         self.threat_china = float(state.threat_china[row])
-        self.neighbours: list[tuple[ReferenceNation, float]] = []
 
     # Targeting weights, as each agent would report them to its donor.
     def investment_weight(self) -> float:
@@ -64,6 +68,20 @@ class ReferenceNation(mesa.Agent):
         if p.us_targeting == "allies":
             return self.security_tie
         return 1.0
+
+    def peer_sums(self) -> tuple[float, float]:
+        """Sum of tie weights and of weighted alignments over the peers that count."""
+        bound = self.model.params.confidence_bound
+        x = self.alignment
+        weight_sum = weighted = 0.0
+        edges = self.model.graph[self.row]
+        for peer in self.cell.neighborhood.agents:
+            if bound is not None and abs(x - peer.alignment) > bound:
+                continue
+            weight = edges[peer.row]["weight"]
+            weight_sum += weight
+            weighted += weight * peer.alignment
+        return weight_sum, weighted
 
     def compute(self) -> None:
         p = self.model.params
@@ -98,18 +116,9 @@ class ReferenceNation(mesa.Agent):
         )
         tie_gain = 1.0 + p.security_tie_gain * self.security_tie
         push = backlash - (1.0 - backlash) * tie_gain
-        if push > 0:
-            d_press = effect * push * (1.0 - x)
-        else:
-            d_press = effect * push * (1.0 + x)
+        d_press = effect * push * (1.0 - x) if push > 0 else effect * push * (1.0 + x)
 
-        weight_sum = 0.0
-        weighted = 0.0
-        for peer, weight in self.neighbours:
-            if p.confidence_bound is not None and abs(x - peer.alignment) > p.confidence_bound:
-                continue
-            weight_sum += weight
-            weighted += weight * peer.alignment
+        weight_sum, weighted = self.peer_sums()
         d_peers = p.peer_weight * (weighted / weight_sum - x) if weight_sum > 0 else 0.0
 
         d_stub = p.stubbornness * (self.disposition - x)
@@ -137,9 +146,11 @@ class ReferenceModel(mesa.Model):
         ties = influence_matrix(
             world.membership, world.subregion, self.params.org_weights, self.params.region_weight
         )
-        self.nation_list = [ReferenceNation(self, row, world, state) for row in range(world.n)]
-        for agent, links in zip(self.nation_list, neighbour_lists(ties), strict=True):
-            agent.neighbours = [(self.nation_list[j], w) for j, w in links]
+        self.graph = nx.from_scipy_sparse_array(ties)  # edge attribute "weight"
+        self.grid = Network(self.graph, layout=None, random=self.random)
+        self.nation_list = [
+            ReferenceNation(self, self.grid[row], world, state) for row in range(world.n)
+        ]
 
     def step(self) -> None:
         n = len(self.nation_list)
