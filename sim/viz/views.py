@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict
+from html import escape
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -377,6 +378,15 @@ def JointResponseCard(model: CyberBlocModel, snap: Snapshot) -> None:
     ).meta(ref="dprk")
 
 
+def _run_label(model: CyberBlocModel) -> str:
+    """Scenario, seed and what the sliders changed: what this run is."""
+    changed = [o.removeprefix("parameters.") for o in model.resolved.overrides]
+    scenario = model.resolved.scenario
+    return f"{scenario.name} · seed {scenario.seed}" + (
+        f" · {', '.join(c for c in changed if not c.startswith('seed='))}" if changed else ""
+    )
+
+
 @solara.component
 def Headline(model: CyberBlocModel, snap: Snapshot) -> None:
     """Step counter, date and the polarisation numbers, above every tab."""
@@ -385,7 +395,7 @@ def Headline(model: CyberBlocModel, snap: Snapshot) -> None:
     solara.HTML(
         tag="div",
         unsafe_innerHTML=(
-            f'<div style="font-size:12px;color:#555">{model.resolved.scenario.name}'
+            f'<div style="font-size:12px;color:#555">{escape(_run_label(model))}'
             f"{'' if live else ' · looking back'}</div>"
             f'<div class="cb-step" style="font-size:20px;font-weight:600">Step {snap.step}</div>'
             f'<div style="font-size:12px;color:#555">{snap.date} · polarisation '

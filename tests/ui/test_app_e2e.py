@@ -1,0 +1,189 @@
+"""Real-browser end-to-end test of the front end: `run.py viz` on a free loopback port, driven by
+headless Chromium through Playwright.
+
+What only a browser catches: Solara's JavaScript shell must load from the local asset cache
+(offline: no CDN), the Vue templates of the map must compile and run, and nothing may reach
+beyond 127.0.0.1. Screenshots go to test-results/ui/ (gitignored). Needs the system Chromium
+(`apt-get install -y chromium`; Playwright cannot download its own browser here): without it
+the test is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+pytestmark = pytest.mark.ui
+
+PROJECT = Path(__file__).resolve().parents[2]
+ARTIFACTS = PROJECT / "test-results" / "ui"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SERVER_START_TIMEOUT = 60  # s; a cold start imports mesa, solara, pandas (~15 s here)
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(
+        f"no Chromium at {CHROMIUM}: install it with `apt-get install -y chromium` "
+        "(.ci/run does) to run the real-browser test",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+expect.set_options(timeout=15_000)  # a 2-core box under a full test run is slow to repaint
+
+
+def _free_port() -> int:
+    from sim.viz.launch import free_port
+
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def app_url() -> Iterator[str]:
+    """`run.py viz baseline --port N` as a subprocess in its own process group."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    log = open(ARTIFACTS / "server.log", "w")  # noqa: SIM115 (closed in finally)
+    env = {**os.environ, "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/npm/"}  # a miss fails here
+    proc = subprocess.Popen(
+        [sys.executable, "run.py", "viz", "baseline", "--port", str(port)],
+        cwd=PROJECT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"run.py viz exited with {proc.returncode}; see {log.name}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"no server after {SERVER_START_TIMEOUT} s; see {log.name}")
+            time.sleep(0.25)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture
+def page():
+    """A Chromium page that aborts and records any request not to 127.0.0.1, and records
+    console errors, page errors and HTTP errors."""
+    problems: dict[str, list[str]] = {"external": [], "http": [], "console": [], "page": []}
+
+    def guard(route) -> None:
+        url = route.request.url
+        if url.startswith(("data:", "blob:")) or urlparse(url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            problems["external"].append(url)
+            route.abort()
+
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        page.route("**/*", guard)
+        page.on("console", lambda m: m.type == "error" and problems["console"].append(m.text))
+        page.on("pageerror", lambda e: problems["page"].append(str(e)))
+        page.on(
+            "response", lambda r: r.status >= 400 and problems["http"].append(f"{r.status} {r.url}")
+        )
+        page.set_default_timeout(20_000)
+        page.problems = problems
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def _counts(page) -> tuple[str, ...]:
+    return tuple(page.locator(".cb-count").all_inner_texts())
+
+
+def _step(page) -> int:
+    text = page.locator(".cb-step").inner_text()
+    return int(re.search(r"Step (\d+)", text).group(1))
+
+
+def test_play_step_slider_reset_offline(app_url, page):
+    page.goto(app_url)
+    counter = page.locator(".cb-step")
+    expect(counter).to_have_text("Step 0", timeout=40_000)
+    expect(page.locator("svg path.cb-nation").first).to_be_visible()  # the map drew
+    counts0 = _counts(page)
+    assert len(counts0) == 3
+
+    # Step once: counter moves, the hover tooltip tells what moved a nation.
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(counter).to_have_text("Step 1")
+    page.locator("path.cb-nation[data-iso3='BRA']").hover()
+    expect(page.locator(".cb-tip")).to_contain_text("Brazil")
+    expect(page.locator(".cb-tip")).to_contain_text("last move")
+    page.locator("path.cb-nation[data-iso3='KEN']").click()
+    expect(page.get_by_text("Kenya (KEN)", exact=False).first).to_be_visible()
+    page.screenshot(path=ARTIFACTS / "after-step.png", full_page=True)
+
+    # Play until the blocs change, then pause.
+    page.get_by_role("button", name="▶").click()
+    deadline = time.monotonic() + 30
+    while _counts(page) == counts0 or _step(page) < 5:
+        assert time.monotonic() < deadline, f"blocs did not change: {counts0} at step {_step(page)}"
+        page.wait_for_timeout(200)
+    page.get_by_role("button", name="❚❚").click()
+    expect(page.get_by_role("button", name="Step", exact=True)).to_be_enabled()
+    assert _step(page) >= 5 and _counts(page) != counts0
+    page.screenshot(path=ARTIFACTS / "after-play.png", full_page=True)
+
+    # Other tabs draw in the browser too.
+    page.get_by_role("tab", name="Network").click()
+    expect(page.locator("circle.cb-node").first).to_be_visible()
+    page.get_by_role("tab", name="Map").click()
+
+    # A slider, then Reset: a new run with the new value.
+    budget = page.locator(".v-input", has_text="China budget").get_by_role("slider")
+    budget.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    expect(page.get_by_text("press Reset")).to_be_visible()
+    page.get_by_role("button", name="Reset").click()
+    expect(counter).to_have_text("Step 0")
+    expect(page.get_by_text("china_budget=1.25", exact=False)).to_be_visible()
+    page.screenshot(path=ARTIFACTS / "after-reset.png", full_page=True)
+
+    problems = page.problems
+    assert problems["external"] == [], f"requests left the machine: {problems['external']}"
+    assert problems["http"] == [], problems["http"]
+    assert problems["page"] == [], problems["page"]
+    assert problems["console"] == [], problems["console"]
