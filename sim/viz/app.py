@@ -42,14 +42,18 @@ def TimeScrubber(state: ExplorerState, last: int) -> None:
     def on_value(step: int) -> None:
         state.view_step.set(None if step >= last_step(state.model.value) else step)
 
+    if last == 0:
+        solara.Text("Month shown: 0 (step the model, then drag here to look back)").meta(
+            ref="scrubber-idle"
+        )
+        return
     with solara.Row(style={"align-items": "center"}):
         solara.SliderInt(
             f"Month shown: {shown} of {last}" + (" (looking back)" if looking_back else " (live)"),
             value=shown,
             min=0,
-            max=max(last, 1),
+            max=last,
             on_value=on_value,
-            disabled=last == 0,
         ).meta(ref="scrubber")
         solara.Button(
             "Back to live",

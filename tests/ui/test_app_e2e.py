@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
@@ -137,7 +138,7 @@ def _step(page) -> int:
     return int(re.search(r"Step (\d+)", text).group(1))
 
 
-def test_play_step_slider_reset_offline(app_url, page):
+def test_play_step_slider_reset_download_offline(app_url, page):
     page.goto(app_url)
     counter = page.locator(".cb-step")
     expect(counter).to_have_text("Step 0", timeout=40_000)
@@ -181,6 +182,16 @@ def test_play_step_slider_reset_offline(app_url, page):
     expect(counter).to_have_text("Step 0")
     expect(page.get_by_text("china_budget=1.25", exact=False)).to_be_visible()
     page.screenshot(path=ARTIFACTS / "after-reset.png", full_page=True)
+
+    # Download the run's outputs: a zip with the same files as `run.py run`.
+    with page.expect_download(timeout=60_000) as download_info:
+        page.get_by_text("Download run outputs (zip)").click()
+    download = download_info.value
+    target = ARTIFACTS / download.suggested_filename
+    download.save_as(target)
+    with zipfile.ZipFile(target) as archive:
+        names = {name.rsplit("/", 1)[-1] for name in archive.namelist()}
+    assert {"model.parquet", "nations.parquet", "manifest.json"} <= names
 
     problems = page.problems
     assert problems["external"] == [], f"requests left the machine: {problems['external']}"
