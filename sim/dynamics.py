@@ -52,15 +52,18 @@ def _col(values: np.ndarray, like: np.ndarray) -> np.ndarray:
 
 def _share(weights: np.ndarray) -> np.ndarray:
     """Split a budget in proportion to non-negative weights, per replicate; all-zero -> nothing."""
-    total = weights.sum(axis=0)
     if weights.ndim == 1:  # the common case, without the masked divide's overhead
+        total = weights.sum()
         return weights / total if total > 0 else np.zeros_like(weights)
-    return np.divide(
-        weights,
-        total,
-        out=np.zeros(np.broadcast_shapes(weights.shape, total.shape)),
-        where=total > 0,
-    )
+    total = _column_sums(weights)
+    out = np.zeros(np.broadcast_shapes(weights.shape, total.shape))
+    return np.divide(weights, total, out=out, where=total > 0)
+
+
+def _column_sums(values: np.ndarray) -> np.ndarray:
+    """Per-replicate sums computed exactly as a 1-D run sums (numpy's pairwise summation along a
+    contiguous row), so a stacked replicate gets bit-identical numbers to the same run alone."""
+    return np.ascontiguousarray(values.T).sum(axis=1)
 
 
 def _clip_unit(values: np.ndarray) -> np.ndarray:
@@ -214,7 +217,12 @@ class PeerOperator:
     def toward_peers(self, x: np.ndarray, confidence_bound: float | None) -> np.ndarray:
         """x_bar_i - x_i: how far each nation is from its peers' weighted mean (0 if it has none)."""
         if confidence_bound is None:
-            return self.shift @ x
+            if x.ndim == 1 or isinstance(self.shift, sp.csr_array):
+                return self.shift @ x
+            # One mat-vec per replicate rather than one matrix product: BLAS's matrix-matrix
+            # product rounds differently from its mat-vec, and a replicate must come out the same
+            # whether it runs alone or stacked with others.
+            return np.stack([self.shift @ np.ascontiguousarray(c) for c in x.T], axis=1)
         mean, active = self.peer_mean(x, confidence_bound)
         return np.where(active, mean - x, 0.0)
 
