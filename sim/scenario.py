@@ -136,6 +136,7 @@ def load_scenario(
     for assignment in overrides:
         _apply_set(raw, assignment)
         key = tuple(_split_path(assignment.partition("=")[0]))
+        lines = {k: v for k, v in lines.items() if k[: len(key)] != key}
         lines[key] = ("--set", 0)
     try:
         scenario = Scenario.model_validate(raw)
@@ -153,6 +154,25 @@ def scenario_from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> Res
         raise ScenarioError(_describe_validation_error(error, None, {})) from None
     origin = (base_dir or SCENARIO_DIR) / "<memory>"
     return ResolvedScenario(scenario, None, _load_nations(scenario, origin, {}))
+
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "docs" / "scenario.schema.json"
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of a scenario file (editors use it to complete and check YAML files)."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "cyberbloc scenario"
+    schema["properties"]["extends"] = {
+        "type": "string",
+        "description": "Another scenario file (relative path) whose values this one overrides.",
+    }
+    return schema
+
+
+def json_schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
 
 
 def list_scenarios(directory: Path = SCENARIO_DIR) -> list[Path]:
@@ -345,6 +365,10 @@ def _describe_validation_error(error: ValidationError, path: Path | None, lines:
         message = "required field is missing"
     elif first["type"] == "union_tag_invalid":
         message = f"unknown event kind; allowed: {', '.join(sorted(_EVENT_KINDS))}"
+    elif first["type"] == "string_pattern_mismatch" and "[A-Z]{3}" in str(first.get("ctx")):
+        message = (
+            f"'{first['input']}' is not an ISO 3166-1 alpha-3 code (three capitals, e.g. 'IRN')"
+        )
     elif first["type"] == "value_error":
         message = message.removeprefix("Value error, ")
     more = f" (+{len(error.errors()) - 1} more)" if len(error.errors()) > 1 else ""
@@ -370,10 +394,23 @@ def _load_nations(scenario: Scenario, path: Path, lines: Lines) -> pd.DataFrame:
             raise ScenarioError(f"{where}: nations.source: {csv.name}: {error}") from None
     known = set(frame["iso3"])
 
+    names = {
+        str(name).lower(): str(code)
+        for name, code in zip(frame["name"], frame["iso3"], strict=True)
+    }
+    label = dict(zip(frame["iso3"], frame["name"], strict=True))
+
+    def suggest(code: str) -> list[str]:
+        """The code of a nation name typed for a code, else codes sharing the first letters."""
+        if code.lower() in names:
+            return [names[code.lower()]]
+        same_start = sorted(c for c in known if c[:2] == code[:2].upper())
+        return difflib.get_close_matches(code.upper(), same_start, n=3, cutoff=0.3)
+
     def check(code: str, loc: tuple) -> None:
         if code not in known:
-            close = difflib.get_close_matches(code, sorted(known), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
+            close = [f"{c} ({label[c]})" for c in suggest(code)]
+            hint = f"; did you mean {' or '.join(close)}?" if close else ""
             dotted = ".".join(str(p) for p in loc)
             raise ScenarioError(
                 f"{_location(loc, path, lines)}: {dotted}: unknown nation code '{code}'{hint} "
