@@ -92,19 +92,39 @@ def summarise_replicates(values: pd.Series) -> dict[str, float]:
 def aggregate(
     runs: pd.DataFrame, names: list[str], outcomes: list[str], by: tuple[str, ...] = ("point",)
 ) -> pd.DataFrame:
-    """Long table: one row per group (design point, optionally step) and outcome."""
-    rows = []
+    """Long table: one row per group (design point, optionally step) and outcome, with the
+    statistics of ``summarise_replicates`` computed for all groups at once."""
+    columns = [*by, *names, "outcome", *STATISTICS]
     if runs.empty:
-        return pd.DataFrame(columns=[*by, *names, "outcome", *STATISTICS])
-    for key, group in runs.groupby(list(by), sort=True):
-        key = key if isinstance(key, tuple) else (key,)
-        first = group.iloc[0]
-        ident = dict(zip(by, key, strict=True)) | {name: first[name] for name in names}
-        for outcome in outcomes:
-            rows.append(ident | {"outcome": outcome} | summarise_replicates(group[outcome]))
-    frame = pd.DataFrame(rows)
+        return pd.DataFrame(columns=columns)
+    groups = runs.groupby(list(by), sort=True)
+    values = groups[outcomes]
+    stacked = {
+        "n": values.count(),
+        "mean": values.mean(),
+        "sd": values.std(ddof=1),
+        "p2_5": values.quantile(0.025),
+        "p97_5": values.quantile(0.975),
+    }
+    long = pd.concat(
+        {name: frame.stack(future_stack=True) for name, frame in stacked.items()}, axis=1
+    )
+    long.index = long.index.set_names([*by, "outcome"])
+    n = long["n"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(n > 1, stats.t.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
+        half = t * long["sd"].to_numpy() / np.sqrt(n)
+    long["ci95_low"] = long["mean"] - half
+    long["ci95_high"] = long["mean"] + half
+    long = long.reset_index()
+    ident = groups[names].first().reset_index() if names else groups.size().reset_index()[list(by)]
+    frame = ident.merge(long, on=list(by), how="right")
     frame["n"] = frame["n"].astype(int)
-    return frame
+    order = {name: k for k, name in enumerate(outcomes)}
+    frame = frame.sort_values(
+        [*by, "outcome"], key=lambda c: c.map(order) if c.name == "outcome" else c
+    )
+    return frame[columns].reset_index(drop=True)
 
 
 def point_means(runs: pd.DataFrame, outcome: str, points: int) -> np.ndarray:
@@ -330,43 +350,63 @@ def write_figures(
 
 
 def response_curves(frame: pd.DataFrame, names: list[str], outcome: str) -> Figure:
-    """Outcome against each parameter: mean over the other parameters' levels, with the band of
-    the points' 95% confidence intervals (averaged the same way)."""
-    fig = Figure(figsize=(4.2 * max(1, len(names)), 3.4))
+    """Outcome against each parameter, with the 95% confidence band of the mean.
+
+    The first parameter gets one line per level of the second (an interaction plot) when the
+    second has few levels; every other panel averages the point means over the other
+    parameters (a main-effect curve)."""
+    fig = Figure(figsize=(4.4 * max(1, len(names)), 3.6))
     axes = np.atleast_1d(fig.subplots(1, max(1, len(names)), squeeze=False)[0])
-    for ax, name in zip(axes, names, strict=False):
-        by = frame.groupby(name, sort=True)[
-            ["mean", "ci95_low", "ci95_high", "p2_5", "p97_5"]
-        ].mean()
-        x = by.index.to_numpy()
-        if _numeric(frame, name):
-            ax.fill_between(
-                x, by["p2_5"], by["p97_5"], color="#b2182b", alpha=0.12, label="middle 95% of runs"
-            )
-            ax.fill_between(
-                x,
-                by["ci95_low"],
-                by["ci95_high"],
-                color="#b2182b",
-                alpha=0.3,
-                label="95% CI of mean",
-            )
-            ax.plot(x, by["mean"], marker="o", color="#b2182b", label="mean")
+    numeric = [name for name in names if _numeric(frame, name)]
+    by_level = (
+        numeric[1]
+        if len(numeric) >= 2 and numeric[0] == names[0] and 1 < frame[numeric[1]].nunique() <= 8
+        else None
+    )
+    colours = [
+        "#2166ac",
+        "#4393c3",
+        "#92c5de",
+        "#f4a582",
+        "#d6604d",
+        "#b2182b",
+        "#67001f",
+        "#053061",
+    ]
+    for k, (ax, name) in enumerate(zip(axes, names, strict=False)):
+        if k == 0 and by_level is not None:
+            for colour, (level, group) in zip(
+                colours, frame.groupby(by_level, sort=True), strict=False
+            ):
+                line = group.groupby(name, sort=True)[["mean", "ci95_low", "ci95_high"]].mean()
+                x = line.index.to_numpy()
+                ax.fill_between(x, line["ci95_low"], line["ci95_high"], color=colour, alpha=0.2)
+                ax.plot(
+                    x, line["mean"], marker="o", ms=3, color=colour, label=f"{by_level}={level:g}"
+                )
+            ax.legend(fontsize=7, loc="best")
         else:
-            positions = np.arange(len(x))
-            ax.errorbar(
-                positions,
-                by["mean"],
-                yerr=[by["mean"] - by["ci95_low"], by["ci95_high"] - by["mean"]],
-                fmt="o",
-                color="#b2182b",
-            )
-            ax.set_xticks(positions, [str(v) for v in x], rotation=30)
+            line = frame.groupby(name, sort=True)[["mean", "ci95_low", "ci95_high"]].mean()
+            x = line.index.to_numpy()
+            if _numeric(frame, name):
+                ax.fill_between(x, line["ci95_low"], line["ci95_high"], color="#b2182b", alpha=0.3)
+                ax.plot(x, line["mean"], marker="o", color="#b2182b")
+            else:
+                positions = np.arange(len(x))
+                ax.errorbar(
+                    positions,
+                    line["mean"],
+                    yerr=[line["mean"] - line["ci95_low"], line["ci95_high"] - line["mean"]],
+                    fmt="o",
+                    color="#b2182b",
+                )
+                ax.set_xticks(positions, [str(v) for v in x], rotation=30)
+            if len(names) > 1:
+                ax.set_title("mean over the other parameters", fontsize=8)
         ax.set_xlabel(name)
         ax.set_ylabel(outcome)
         ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=7, loc="best")
-    fig.suptitle(f"{outcome} across the design (final step)")
+    fig.suptitle(f"{outcome} at the final step: mean and 95% CI over replicates")
     return fig
 
 

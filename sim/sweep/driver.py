@@ -25,7 +25,7 @@ import pandas as pd
 
 from sim.sweep.design import DesignTable, build_design, expected_points
 from sim.sweep.executors import Chunk, make_executor
-from sim.sweep.runner import MAX_STACK, SweepContext, WorkItem
+from sim.sweep.runner import MAX_STACK, SweepContext, WorkItem, replicate_blocks
 from sim.sweep.seeds import design_seed
 from sim.sweep.spec import LoadedSweep, load_sweep
 from sim.sweep.store import SweepStore, arrow_type, runs_schema
@@ -149,6 +149,7 @@ def manifest(loaded: LoadedSweep, design: DesignTable) -> dict[str, Any]:
             "points_formula": POINT_FORMULA[design.kind],
             "replicates": spec.replicates,
             "runs": design.points * spec.replicates,
+            "stack": MAX_STACK,
         },
         "seeds": {"master": spec.seed, "rule": SEED_RULE, "design_seed": design_seed(spec.seed)},
         "outputs": {
@@ -190,6 +191,8 @@ def prepare(
         folder, manifest(loaded, design), design_frame, loaded.text, schema
     )
     try:
+        # Keep the block width the folder was started with: it decides the last bits.
+        context.stack = int(store.manifest["design"].get("stack", MAX_STACK))
         retried = store.forget_failures() if retry_failed else 0
         total = design.points * loaded.spec.replicates
         missing = missing_runs(design.points, loaded.spec.replicates, store.done_keys())
@@ -226,13 +229,26 @@ def default_chunk_runs(missing: int, replicates: int, executor: Any) -> int:
     return max(1, min(2048, max(min(replicates, MAX_STACK), balanced)))
 
 
-def make_chunks(design: DesignTable, missing: np.ndarray, chunk_runs: int) -> Iterator[Chunk]:
-    """Group missing runs by point (replicates of a point stack together) into chunks of about
-    ``chunk_runs`` runs. Generated lazily: only the chunks in flight exist at any time."""
+def make_chunks(
+    design: DesignTable,
+    missing: np.ndarray,
+    chunk_runs: int,
+    replicates: int,
+    stack: int = MAX_STACK,
+) -> Iterator[Chunk]:
+    """Cut the missing runs into chunks of about ``chunk_runs`` runs, lazily (only the chunks
+    in flight ever exist).
+
+    A chunk holds whole blocks (``replicate_blocks``), never part of one, so every replicate is
+    stepped in the same array whatever the chunk size, worker count or resumption. A block only
+    partly missing (its other replicates ran alone after a failure) has its missing replicates
+    run alone too.
+    """
     if not len(missing):
         return
+    blocks = replicate_blocks(replicates, stack)
     points = missing >> 32
-    replicates = missing & 0xFFFFFFFF
+    reps = missing & 0xFFFFFFFF
     starts = np.flatnonzero(np.r_[True, points[1:] != points[:-1]])
     ends = np.r_[starts[1:], len(missing)]
     chunk: Chunk = []
@@ -240,11 +256,16 @@ def make_chunks(design: DesignTable, missing: np.ndarray, chunk_runs: int) -> It
     for start, end in zip(starts, ends, strict=True):
         point = int(points[start])
         values = tuple(design.point_values(point))
-        reps = replicates[start:end].tolist()
-        for block_start in range(0, len(reps), MAX_STACK):
-            block = tuple(reps[block_start : block_start + MAX_STACK])
-            chunk.append(WorkItem(point, values, block))
-            size += len(block)
+        todo = set(reps[start:end].tolist())
+        for block in blocks:
+            wanted = [r for r in block if r in todo]
+            if not wanted:
+                continue
+            if len(wanted) == len(block):
+                chunk.append(WorkItem(point, values, block))
+            else:
+                chunk.extend(WorkItem(point, values, (r,)) for r in wanted)
+            size += len(wanted)
             if size >= chunk_runs:
                 yield chunk
                 chunk, size = [], 0
@@ -264,7 +285,13 @@ def execute(prepared: PreparedSweep, on_progress: ProgressCallback | None = None
     started = time.perf_counter()
     start_time = datetime.now(UTC).isoformat(timespec="seconds")
     try:
-        chunks = make_chunks(prepared.design, prepared.missing, prepared.chunk_runs)
+        chunks = make_chunks(
+            prepared.design,
+            prepared.missing,
+            prepared.chunk_runs,
+            prepared.loaded.spec.replicates,
+            prepared.context.stack,
+        )
         for _, result in prepared.executor.run(chunks):
             store.commit(result)
             failed = len(result.failures)

@@ -7,13 +7,17 @@ resolves the point's scenario (base + values, validated by the scenario schema),
 k-th step if asked, per-nation rows if asked. Metrics come from ``sim.metrics.summarise``, the
 one definition the CLI and the front end use too.
 
-A replicate's numbers do not depend on which other replicates share its array (checked in
-tests/test_sweep.py), so work can be split and regrouped freely — by chunk size, worker count or
-resumption — without changing a single bit of the results.
+Which replicates share an array is fixed by the sweep, not by how work is cut up: each point's
+replicates form blocks of ``stack`` consecutive replicates (``replicate_blocks``), and a block is
+always stepped whole. That matters because a replicate's last bits *do* depend on its array's
+width (the peer term is a BLAS matrix product whose kernel depends on the number of columns), so
+a fixed layout is what keeps results bit-identical across chunk sizes, worker counts, Dask and
+resumption.
 
 Failures are data: if a point cannot be resolved, every requested replicate is recorded as failed
-with the message; if a stacked run raises, each replicate is retried alone so one bad replicate
-cannot take the others down with it.
+with the message; if a block raises, each of its replicates is retried alone so one bad replicate
+cannot take the others down with it. Replicates run alone (after a block failure, or to fill a
+block that is only partly missing) are stepped as one-column arrays, again a fixed rule.
 """
 
 from __future__ import annotations
@@ -26,18 +30,25 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from sim.dynamics import State
 from sim.metrics import summarise
 from sim.scenario import Scenario
 from sim.simulation import Simulation
-from sim.sweep.seeds import pad_generator, run_generator, run_seed
+from sim.sweep.seeds import run_generator, run_seed
 from sim.sweep.spec import resolve_scenario
 from sim.world import World
 
-#: Most replicates stepped in one array. Throughput per run stops improving well below this
-#: (benchmarks/bench_sweep.py), and the (mechanisms x nations x replicates) buffers stay small.
+#: Replicates stepped in one array (the block width). Throughput per run stops improving well
+#: below this (benchmarks/bench_sweep.py), and the (mechanisms x nations x replicates) buffers
+#: stay small. A sweep folder records the width it was started with and keeps using it.
 MAX_STACK = 128
+
+
+def replicate_blocks(replicates: int, stack: int = MAX_STACK) -> list[tuple[int, ...]]:
+    """The fixed blocks of a point's replicates: consecutive runs of at most ``stack``."""
+    return [tuple(range(s, min(s + stack, replicates))) for s in range(0, replicates, stack)]
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,7 @@ class SweepContext:
     every: int | None = None
     keep_nations: bool = False
     varies_nations: bool = False
+    stack: int = MAX_STACK
     _world: World | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -118,7 +130,7 @@ def run_chunk(context: SweepContext, items: list[WorkItem]) -> ChunkResult:
 
 
 def run_item(context: SweepContext, item: WorkItem, result: ChunkResult) -> None:
-    """One point's replicates, stacked in blocks of at most MAX_STACK."""
+    """One point's replicates stepped as one array (a whole block, or a single replicate)."""
     result.attempted.extend((item.point, r) for r in item.replicates)
     try:
         scenario, world = point_scenario(context, item.values)
@@ -126,18 +138,18 @@ def run_item(context: SweepContext, item: WorkItem, result: ChunkResult) -> None
         for replicate in item.replicates:
             _record_failure(context, item, replicate, error, result)
         return
-    replicates = list(item.replicates)
-    for start in range(0, len(replicates), MAX_STACK):
-        block = replicates[start : start + MAX_STACK]
-        try:
-            simulate(context, scenario, world, item, block, result)
-        except Exception:
-            # Isolate: retry one by one so only the replicates that really fail are lost.
-            for replicate in block:
-                try:
-                    simulate(context, scenario, world, item, [replicate], result)
-                except Exception as error:
-                    _record_failure(context, item, replicate, error, result)
+    try:
+        simulate(context, scenario, world, item, list(item.replicates), result)
+    except Exception as error:
+        if len(item.replicates) == 1:
+            _record_failure(context, item, item.replicates[0], error, result)
+            return
+        # Isolate: retry one by one so only the replicates that really fail are lost.
+        for replicate in item.replicates:
+            try:
+                simulate(context, scenario, world, item, [replicate], result)
+            except Exception as single_error:
+                _record_failure(context, item, replicate, single_error, result)
 
 
 def point_scenario(context: SweepContext, values: tuple[Any, ...]) -> tuple[Scenario, World]:
@@ -174,8 +186,6 @@ def simulate(
     leaves nothing behind.
     """
     generators = make_generators(context.master_seed, item.point, replicates)
-    if len(generators) == 1:
-        generators.append(pad_generator(context.master_seed))
     sim = Simulation(world, scenario.parameters, scenario.events, generators)
     width = len(replicates)
     steps = scenario.steps
@@ -249,7 +259,7 @@ def failure_record(
     error: BaseException,
 ) -> dict[str, Any]:
     """A failed run as a row: who it was, its parameters, and what went wrong."""
-    message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    message = one_line(error)
     return {
         "point": point,
         "replicate": replicate,
@@ -259,6 +269,16 @@ def failure_record(
         "error": message,
         "traceback": "".join(traceback.format_exception(error)),
     }
+
+
+def one_line(error: BaseException) -> str:
+    """The gist of an error in one line (pydantic's first line only says how many errors)."""
+    if isinstance(error, ValidationError):
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        return f"{where}: {first['msg']}" if where else first["msg"]
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def failed_chunk(context: SweepContext, items: list[WorkItem], error: BaseException) -> ChunkResult:

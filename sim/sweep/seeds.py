@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import numpy as np
 
-#: spawn_key entries at or above this are reserved for non-run streams (design sampling,
-#: padding columns), so they can never collide with a (point, replicate) key.
+#: spawn_key entries at or above this are reserved for non-run streams (design sampling), so
+#: they can never collide with a (point, replicate) key.
 RESERVED = 2**32
 
 DESIGN_STREAM = (RESERVED, 0)
-PAD_STREAM = (RESERVED, 1)
 
 
 def _to_int(sequence: np.random.SeedSequence) -> int:
@@ -43,13 +42,3 @@ def run_generator(master_seed: int, point: int, replicate: int) -> np.random.Gen
 def design_seed(master_seed: int) -> int:
     """Seed of the design samplers (LHS, Sobol scrambling, Morris trajectories)."""
     return _to_int(np.random.SeedSequence(master_seed, spawn_key=DESIGN_STREAM))
-
-
-def pad_generator(master_seed: int) -> np.random.Generator:
-    """Generator of the throw-away column added when a single replicate is stepped.
-
-    numpy sums a 1-column stack in a different order than a wider one (last-bit differences),
-    so a lone replicate is stepped next to a padding column: its numbers are then the same as
-    when it runs stacked with any number of other replicates.
-    """
-    return np.random.default_rng(_to_int(np.random.SeedSequence(master_seed, spawn_key=PAD_STREAM)))

@@ -463,7 +463,12 @@ def _describe_sweep_error(error: ValidationError, path: Path, lines: Lines) -> s
     first = error.errors()[0]
     loc = tuple(first["loc"])
     # Pydantic puts the chosen union member's tag in the location; users never wrote it.
-    clean = tuple(p for p in loc if p not in DESIGN_KINDS or loc[:1] != ("design",))
+    clean = tuple(
+        p
+        for p in loc
+        if (p not in DESIGN_KINDS or loc[:1] != ("design",))
+        and not (isinstance(p, str) and p.startswith(("list[", "literal[")))
+    )
     dotted = ".".join(str(p) for p in clean) or "(top level)"
     message = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
@@ -490,7 +495,14 @@ def _describe_sweep_error(error: ValidationError, path: Path, lines: Lines) -> s
         message = f"unknown design kind; allowed: {', '.join(DESIGN_KINDS)}"
     elif first["type"] == "literal_error" and clean[:2] in (("outputs", "metrics"),):
         message = f"unknown metric; allowed: 'all' or a list of {', '.join(METRIC_NAMES)}"
-    more = f" (+{len(error.errors()) - 1} more)" if len(error.errors()) > 1 else ""
+    # A value failing a union (a list of metrics, or 'all') fails each member: count it once.
+    mine = tuple(str(p) for p in clean)
+    others = {
+        tuple(str(p) for p in e["loc"] if not str(p).startswith(("list[", "literal[")))
+        for e in error.errors()[1:]
+    }
+    others = {o for o in others if o != mine[: len(o)]}
+    more = f" (+{len(others)} more)" if others else ""
     return f"{_where(path, lines, *clean)}: {dotted}: {message}{more}"
 
 
@@ -563,7 +575,9 @@ def _probe_paths(loaded: LoadedSweep) -> None:
     if isinstance(spec.design, PointsDesign):
         for i, point in enumerate(spec.design.points):
             try:
-                resolve_scenario(loaded.base_raw, list(point), list(point.values()), base)
+                resolve_scenario(
+                    loaded.base_raw, list(point), list(point.values()), base, with_nations=True
+                )
             except ScenarioError as error:
                 where = _where(loaded.path, loaded.lines, "design", "points", i)
                 raise SweepError(f"{where}: design.points.{i}: {error}") from None
@@ -571,7 +585,7 @@ def _probe_paths(loaded: LoadedSweep) -> None:
     for path, values in zip(spec.paths, probe_values(loaded), strict=True):
         for value in values:
             try:
-                resolve_scenario(loaded.base_raw, [path], [value], base)
+                resolve_scenario(loaded.base_raw, [path], [value], base, with_nations=True)
             except ScenarioError as error:
                 where = _where(loaded.path, loaded.lines, "vary", path)
                 raise SweepError(f"{where}: vary.{path} = {value!r}: {error}") from None

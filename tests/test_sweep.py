@@ -1,0 +1,407 @@
+"""Parameter sweeps: designs and their run counts, seeds, bit-identical results whatever runs
+them, resumption after kill -9, failure isolation, and the analysis against a direct computation.
+
+Everything runs on a 30-nation synthetic world for a few steps, so the suite stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from scipy import stats
+from typer.testing import CliRunner
+
+from sim.cli import app
+from sim.data.nations import FLAG_COLUMNS
+from sim.sweep import runner as runner_module
+from sim.sweep.design import build_design, expected_points
+from sim.sweep.driver import make_chunks, missing_runs, run_sweep
+from sim.sweep.runner import ChunkResult
+from sim.sweep.seeds import run_seed
+from sim.sweep.spec import SweepError, load_sweep
+from tests.synthetic import synthetic_nations
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = ["point", "replicate", "step"]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with a synthetic nations table and a short scenario that has events."""
+    folder = tmp_path_factory.mktemp("world")
+    frame = synthetic_nations(30, seed=3)
+    for column in FLAG_COLUMNS:
+        if column not in frame:
+            frame[column] = 0
+    frame["population"] = frame["population"].round().astype("int64")
+    frame.to_csv(folder / "nations.csv", index=False)
+    scenario = {
+        "name": "tiny",
+        "question": "A small world for sweep tests.",
+        "steps": 6,
+        "seed": 1,
+        "nations": {"source": "nations.csv"},
+        "parameters": {"noise_sd": 0.02},
+        "events": [
+            {"step": 3, "kind": "scale_parameter", "parameter": "china_budget", "factor": 2.0},
+            {"step": 4, "kind": "join", "nation": "GBR", "organisation": "sco"},
+        ],
+        "watch": ["USA", "CHN"],
+    }
+    (folder / "tiny.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False))
+    return folder
+
+
+def write_sweep(folder: Path, name: str, **fields: Any) -> Path:
+    body = {
+        "name": name,
+        "question": "test",
+        "base": "tiny.yaml",
+        "seed": 11,
+        **fields,
+    }
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(body, sort_keys=False))
+    return path
+
+
+GRID = {
+    "vary": {
+        "parameters.china_budget": {"values": [0.5, 2.0, 6.0]},
+        "parameters.us_pressure_budget": {"range": [0.0, 20.0], "num": 3},
+    },
+    "design": "grid",
+    "replicates": 3,
+}
+
+
+def results(folder: Path) -> pd.DataFrame:
+    """The results table, in a canonical order (parts arrive in completion order)."""
+    return pd.read_parquet(folder).sort_values(KEY).reset_index(drop=True)
+
+
+# --- designs and seeds --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("design", "vary", "points"),
+    [
+        ("grid", {"a": {"values": [1, 2, 3]}, "b": {"range": [0, 1], "num": 4}}, 3 * 4),
+        ({"kind": "lhs", "samples": 7}, {"a": {"range": [0, 1]}, "b": {"values": [1, 2]}}, 7),
+        ({"kind": "sobol", "samples": 8}, {"a": {"range": [0, 1]}, "b": {"range": [1, 2]}}, 8 * 4),
+        (
+            {"kind": "sobol", "samples": 4, "second_order": True},
+            {"a": {"range": [0, 1]}, "b": {"range": [0, 1]}, "c": {"range": [0, 1]}},
+            4 * 8,
+        ),
+        (
+            {"kind": "morris", "trajectories": 5},
+            {"a": {"range": [0, 1]}, "b": {"range": [0, 2]}},
+            15,
+        ),
+    ],
+)
+def test_each_design_has_the_documented_number_of_points(world, design, vary, points):
+    names = {"a": "china_budget", "b": "us_pressure_budget", "c": "backlash_strength"}
+    vary = {f"parameters.{names[k]}": v for k, v in vary.items()}
+    loaded = load_sweep(write_sweep(world, "count", vary=vary, design=design))
+    table = build_design(loaded.spec)
+    assert table.points == points == expected_points(loaded.spec)
+    again = build_design(loaded.spec)
+    pd.testing.assert_frame_equal(table.frame(), again.frame())  # deterministic
+
+
+def test_points_design_and_run_count(world, tmp_path):
+    points = [
+        {"parameters.china_budget": 1.0, "parameters.china_targeting": "need"},
+        {"parameters.china_budget": 3.0, "parameters.china_targeting": "uniform"},
+    ]
+    sweep = write_sweep(world, "points", design={"kind": "points", "points": points}, replicates=4)
+    report = run_sweep(sweep, tmp_path / "out", workers=1)
+    frame = results(tmp_path / "out")
+    assert report.total_runs == len(frame) == 2 * 4
+    assert list(frame.groupby("point")["china_targeting"].first()) == ["need", "uniform"]
+
+
+def test_run_seeds_depend_only_on_identity():
+    assert run_seed(11, 3, 2) == run_seed(11, 3, 2)
+    assert len({run_seed(11, p, r) for p in range(50) for r in range(50)}) == 2500
+    assert run_seed(11, 3, 2) != run_seed(12, 3, 2)
+    # Pinned: changing the rule would silently change every published sweep's numbers.
+    assert run_seed(0, 0, 0) == 8780056654013584458
+
+
+def test_replicates_run_in_fixed_blocks_whatever_the_chunking(world):
+    """A replicate's last bits depend on its array's width (BLAS), so every chunking must step
+    the same blocks."""
+    loaded = load_sweep(write_sweep(world, "stack", **{**GRID, "replicates": 7}))
+    design = build_design(loaded.spec)
+    missing = missing_runs(design.points, 7, np.empty(0, dtype=np.int64))
+    for chunk_runs in (1, 4, 100):
+        items = [item for chunk in make_chunks(design, missing, chunk_runs, 7, 3) for item in chunk]
+        assert {item.replicates for item in items} == {(0, 1, 2), (3, 4, 5), (6,)}
+    done = np.array([(0 << 32) | 1])  # replicate 1 of point 0 exists (it ran alone earlier)
+    items = [
+        i for c in make_chunks(design, missing_runs(design.points, 7, done), 5, 7, 3) for i in c
+    ]
+    assert [i.replicates for i in items if i.point == 0][:2] == [(0,), (2,)]
+
+
+# --- same bits whatever runs it ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def reference(world: Path, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """The grid sweep run in this process, one chunk per point: the numbers to match."""
+    out = tmp_path_factory.mktemp("reference") / "out"
+    run_sweep(write_sweep(world, "grid", **GRID), out, workers=1, chunk_runs=3)
+    return results(out)
+
+
+def test_results_identical_on_two_workers_and_dask(world, reference, tmp_path):
+    from distributed import Client, LocalCluster
+
+    sweep = write_sweep(world, "grid", **GRID)
+    run_sweep(sweep, tmp_path / "two", workers=2, chunk_runs=5)
+    pd.testing.assert_frame_equal(results(tmp_path / "two"), reference, check_exact=True)
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        run_sweep(sweep, tmp_path / "dask", client=client, chunk_runs=4)
+    pd.testing.assert_frame_equal(results(tmp_path / "dask"), reference, check_exact=True)
+    assert len(reference) == 9 * 3 and not reference.duplicated(KEY).any()
+
+
+#: Long enough (80 chunks of one run) that a kill lands mid-way.
+LONG_GRID = {
+    "fixed": {"steps": 40},
+    "vary": {
+        "parameters.china_budget": {"range": [0.0, 8.0], "num": 8},
+        "parameters.us_pressure_budget": {"range": [0.0, 20.0], "num": 5},
+    },
+    "design": "grid",
+    "replicates": 2,
+}
+
+
+def test_resume_after_kill_9_loses_and_doubles_nothing(world, tmp_path):
+    sweep = write_sweep(world, "long", **LONG_GRID)
+    reference_run = run_sweep(sweep, tmp_path / "reference", workers=1)
+    reference = results(tmp_path / "reference")
+    out = tmp_path / "killed"
+    command = [sys.executable, "run.py", "sweep", str(sweep), "--out", str(out), "-q"]
+    process = subprocess.Popen(
+        [*command, "--workers", "2", "--chunk-runs", "1"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group: the kill takes the workers too
+    )
+    deadline = time.monotonic() + 60
+    while not list(out.glob("part-*.parquet")) and time.monotonic() < deadline:
+        assert process.poll() is None, "the sweep subprocess ended early"
+        time.sleep(0.002)
+    # A random instant of the run: the uninterrupted run took reference_run.elapsed seconds.
+    time.sleep(random.uniform(0.0, 0.7) * reference_run.elapsed)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    partial = len(pd.read_parquet(out))
+    assert 0 < partial < len(reference), "the kill missed the run; adjust LONG_GRID"
+
+    report = run_sweep(sweep, out, workers=1)
+    assert report.done_before == partial
+    assert report.completed == len(reference) - partial
+    finished = results(out)
+    assert not finished.duplicated(KEY).any()
+    pd.testing.assert_frame_equal(finished, reference, check_exact=True)
+    assert not list(out.rglob(".tmp-*"))
+    again = run_sweep(sweep, out, workers=1)  # nothing left to do
+    assert again.completed == 0 and again.done_before == len(reference)
+
+
+def test_changed_sweep_file_is_refused(world, tmp_path):
+    out = tmp_path / "out"
+    run_sweep(write_sweep(world, "change", **GRID), out, workers=1)
+    changed = {**GRID, "replicates": 4}
+    with pytest.raises(
+        SweepError, match=r"different version of this sweep \(changed: replicates\)"
+    ):
+        run_sweep(write_sweep(world, "change", **changed), out, workers=1)
+
+
+# --- failures -------------------------------------------------------------------------------------
+#: Point 1 scales peer_weight far above 1 at step 3: a valid file whose run fails half-way.
+FAILING_POINTS = [
+    {"events.0.parameter": "china_budget", "events.0.factor": 2.0},
+    {"events.0.parameter": "peer_weight", "events.0.factor": 1000.0},
+    {"events.0.parameter": "china_budget", "events.0.factor": 3.0},
+]
+
+
+def test_failing_runs_are_recorded_and_the_rest_finish(world, tmp_path, monkeypatch):
+    design = {"kind": "points", "points": FAILING_POINTS}
+    sweep = write_sweep(world, "fail", design=design, replicates=3)
+    original = runner_module.make_generators
+
+    def flaky(master_seed: int, point: int, replicates: list[int]):
+        if point == 2 and 1 in replicates:  # one bad replicate inside a stacked block
+            raise RuntimeError("replicate 1 of point 2 exploded")
+        return original(master_seed, point, replicates)
+
+    monkeypatch.setattr(runner_module, "make_generators", flaky)
+    report = run_sweep(sweep, tmp_path / "out", workers=1)
+    failures = report.failures.sort_values(["point", "replicate"])
+    assert list(zip(failures.point, failures.replicate, strict=True)) == [
+        (1, 0),
+        (1, 1),
+        (1, 2),
+        (2, 1),
+    ]
+    first = failures.iloc[0]
+    assert first["error"].startswith("peer_weight: Input should be less than or equal to 1")
+    assert json.loads(first["parameters"]) == FAILING_POINTS[1]
+    assert "Traceback" in first["traceback"]
+    assert failures.iloc[-1]["error"] == "replicate 1 of point 2 exploded"
+    done = results(tmp_path / "out")
+    assert sorted(set(zip(done.point, done.replicate, strict=True))) == [
+        (0, 0),
+        (0, 1),
+        (0, 2),
+        (2, 0),
+        (2, 2),
+    ]
+    # Resuming does not re-run recorded failures; --retry-failed does.
+    assert run_sweep(sweep, tmp_path / "out", workers=1).completed == 0
+    monkeypatch.setattr(runner_module, "make_generators", original)
+    retry = run_sweep(sweep, tmp_path / "out", workers=1, retry_failed=True)
+    assert (retry.completed, retry.failed) == (1, 3)
+    assert not results(tmp_path / "out").duplicated(KEY).any()
+
+
+def test_cli_exit_codes_and_summary(world, tmp_path):
+    design = {"kind": "points", "points": FAILING_POINTS[:2]}
+    sweep = write_sweep(world, "cli", design=design, replicates=2)
+    cli = CliRunner()
+    result = cli.invoke(app, ["sweep", str(sweep), "--out", str(tmp_path / "o"), "--workers", "1"])
+    assert result.exit_code == 1, result.output
+    assert "failed point 1 replicate 0" in result.output
+    result = cli.invoke(app, ["analyze", str(tmp_path / "o"), "--no-figures"])
+    assert result.exit_code == 0, result.output
+    assert "2 of 4 runs have results (2 failed, 0 missing)" in result.output
+    bad = cli.invoke(app, ["sweep", str(world / "missing.yaml")])
+    assert bad.exit_code == 2 and "file not found" in bad.output
+
+
+# --- bad sweep files ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (
+            {**GRID, "replicats": 3},
+            r"count\.yaml:\d+: replicats: unknown key; did you mean 'replicates'",
+        ),
+        (
+            {**GRID, "vary": {"parameters.china_budgte": {"values": [1, 2]}}},
+            r"count\.yaml:\d+: vary\.parameters\.china_budgte = 1: parameters\.china_budgte: "
+            r"unknown key; did you mean 'china_budget'",
+        ),
+        (
+            {**GRID, "vary": {"parameters.china_budget": {"values": [1, -5]}}},
+            r"vary\.parameters\.china_budget = -5: parameters\.china_budget: Input should be "
+            r"greater than or equal to 0",
+        ),
+        (
+            {**GRID, "design": {"kind": "sobol", "samples": 12}},
+            r"design\.samples: must be a power of two \(e\.g\. 8 or 16\)",
+        ),
+        (
+            {**GRID, "design": {"kind": "halton"}},
+            r"design: unknown design kind; allowed: grid, lhs, sobol, morris, points",
+        ),
+        (
+            {**GRID, "vary": {"parameters.china_budget": {"range": [0, 1]}}},
+            r"a grid needs 'values' or 'num'",
+        ),
+        (
+            {**GRID, "outputs": {"metrics": ["china_gdp"]}},
+            r"count\.yaml:\d+: outputs\.metrics\.0: unknown metric; allowed: 'all' or a list of "
+            r"us_count, [a-z_, ]+china_stock_bn$",
+        ),
+        ({**GRID, "base": "nowhere.yaml"}, r"count\.yaml:\d+: base: nowhere\.yaml: file not found"),
+    ],
+)
+def test_bad_sweep_files_give_one_line_errors(world, fields, message):
+    with pytest.raises(SweepError, match=message) as caught:
+        load_sweep(write_sweep(world, "count", **fields))
+    assert "\n" not in str(caught.value)
+
+
+# --- analysis -------------------------------------------------------------------------------------
+def test_analysis_matches_a_direct_computation(world, tmp_path):
+    from sim.sweep.analysis import analyze
+
+    sweep = write_sweep(world, "stats", **{**GRID, "replicates": 5})
+    out = tmp_path / "out"
+    run_sweep(sweep, out, workers=1)
+    report = analyze(out, figures=True)
+    table = pd.read_csv(report.folder / "points.csv")
+    runs = pd.read_parquet(out)
+    final = runs[runs["step"] == runs["step"].max()]
+    for (point, outcome), row in table.set_index(["point", "outcome"]).iterrows():
+        if outcome not in ("china_gdp_share", "esteban_ray", "us_count"):
+            continue
+        values = final.loc[final["point"] == point, outcome].to_numpy()
+        n, mean, sd = len(values), values.mean(), values.std(ddof=1)
+        half = stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n)
+        expected = [n, mean, sd, *np.percentile(values, [2.5, 97.5]), mean - half, mean + half]
+        got = row[["n", "mean", "sd", "p2_5", "p97_5", "ci95_low", "ci95_high"]].to_numpy(float)
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)
+    assert (report.folder / "figures" / "heatmap_china_gdp_share.png").exists()
+
+
+def test_sobol_and_morris_indices(world, tmp_path):
+    from sim.sweep.analysis import analyze
+
+    vary = {
+        "parameters.china_budget": {"range": [0.0, 8.0]},
+        "parameters.us_pressure_budget": {"range": [0.0, 30.0]},
+    }
+    for design in ({"kind": "sobol", "samples": 16}, {"kind": "morris", "trajectories": 6}):
+        out = tmp_path / design["kind"]
+        sweep = write_sweep(world, design["kind"], vary=vary, design=design, replicates=1)
+        run_sweep(sweep, out, workers=1)
+        report = analyze(out, outcomes=["china_gdp_share", "mean_alignment"], figures=False)
+        frame = pd.read_csv(report.folder / f"{design['kind']}.csv")
+        assert set(frame["parameter"]) == {"china_budget", "us_pressure_budget"}
+        column = "ST" if design["kind"] == "sobol" else "mu_star"
+        assert frame[column].notna().all()
+
+
+def test_result_folder_reads_directly_with_pandas(world, tmp_path):
+    sweep = write_sweep(world, "read", **{**GRID, "outputs": {"every": 2, "nations": True}})
+    out = tmp_path / "out"
+    run_sweep(sweep, out, workers=1, chunk_runs=4)
+    frame = pd.read_parquet(out)  # only the results parts: _-prefixed files are skipped
+    assert set(frame["step"]) == {0, 2, 4, 6}
+    assert len(frame) == 27 * 4
+    assert frame.loc[frame["final"], "step"].eq(6).all()
+    nations = pd.read_parquet(out / "_nations")
+    assert len(nations) == 27 * 4 * 30
+    manifest = json.loads((out / "_manifest.json").read_text())
+    assert manifest["design"]["runs"] == 27 and manifest["seeds"]["master"] == 11
+
+
+def test_chunk_result_counts():
+    result = ChunkResult(runs={}, nations=None, failures=[{}], attempted=[(0, 0), (0, 1)])
+    assert result.completed == 1
