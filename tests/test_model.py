@@ -1,0 +1,100 @@
+"""The Mesa layer on the real 2023 world: defaults, agents as views, Mesa's own tooling."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.agents import NationAgent
+from sim.metrics import METRIC_NAMES
+from sim.model import CyberBlocModel
+from sim.params import ORGANISATIONS
+
+
+@pytest.fixture(scope="module")
+def model() -> CyberBlocModel:
+    return CyberBlocModel(rng=1)
+
+
+def test_default_model_is_the_2023_world(model):
+    assert len(model.agents) == 196
+    assert sum(a.iso3 not in ("PSE", "TWN", "XKX") for a in model.agents) == 193
+    assert model.date == "2023-01-01"
+    by_code = {a.iso3: a for a in model.agents}
+    assert by_code["USA"].alignment == -1.0 and by_code["CHN"].alignment == 1.0
+    assert by_code["GBR"].bloc == -1 and by_code["JPN"].bloc == -1 and by_code["DEU"].bloc == -1
+    assert by_code["RUS"].bloc == 1 and by_code["IRN"].bloc == 1 and by_code["PRK"].bloc == 1
+    assert by_code["BRA"].bloc == 0 and by_code["IND"].bloc == 0 and by_code["NGA"].bloc == 0
+
+
+def test_plausible_starting_blocs(model):
+    blocs = pd.Series({a.iso3: a.bloc for a in model.agents})
+    nato = model.world.membership[:, ORGANISATIONS.index("nato")] > 0
+    assert (model.blocs[nato] == -1).mean() == 1.0  # all NATO members start in the US-led bloc
+    counts = blocs.value_counts()
+    assert counts[1] < counts[-1] < counts[0]  # China's camp a minority, a large middle
+
+
+def test_agents_are_views_on_the_model_arrays():
+    model = CyberBlocModel(rng=2, collect_agent_data=False)
+    india = next(a for a in model.agents if a.iso3 == "IND")
+    india.alignment = 0.9
+    assert model.state.alignment[india.row] == 0.9
+    india.alignment = 5.0  # clipped
+    assert india.alignment == 1.0
+    model.step()
+    assert india.alignment == model.state.alignment[india.row] != 1.0
+    moves = india.last_move()
+    assert set(moves) == {"investment", "pressure", "peers", "stubbornness", "noise"}
+    assert all(isinstance(v, float) for v in moves.values())
+
+
+def test_two_live_models_do_not_share_state():
+    a, b = (
+        CyberBlocModel(rng=1, collect_agent_data=False),
+        CyberBlocModel(rng=1, collect_agent_data=False),
+    )
+    a.nations[0].alignment = 0.123
+    assert b.nations[0].alignment != 0.123
+
+
+def test_datacollector_records_model_and_agent_series(model):
+    for _ in range(3):
+        model.step()
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert list(frame.columns) == list(METRIC_NAMES)
+    assert len(frame) == 4  # step 0 and three steps
+    agents = model.datacollector.get_agent_vars_dataframe()
+    assert set(agents.columns) == {"iso3", "alignment", "bloc"}
+    assert len(agents) == 4 * 196
+    assert isinstance(next(iter(model.agents)), NationAgent)
+
+
+def test_mesa_batch_run_drives_the_model():
+    results = pd.DataFrame(
+        mesa.batch_run(
+            CyberBlocModel,
+            parameters={"china_budget": [0.0, 3.0], "collect_agent_data": False},
+            rng=[1, 2],
+            max_steps=6,
+            number_processes=1,
+            data_collection_period=-1,
+            display_progress=False,
+        )
+    )
+    assert len(results) == 4
+    stock = results.groupby("china_budget")["china_stock_bn"].mean()
+    assert stock[0.0] == 0.0 and stock[3.0] > 0
+    by_seed = results[results.china_budget == 3.0].set_index("rng")["mean_alignment"]
+    assert by_seed[1] != by_seed[2]
+
+
+def test_seed_given_as_text_is_accepted():
+    """Front-end text inputs pass seeds as strings (a Mesa 3.5 pitfall)."""
+    a = CyberBlocModel(rng="5", collect_agent_data=False)
+    b = CyberBlocModel(rng=5, collect_agent_data=False)
+    a.step()
+    b.step()
+    assert np.array_equal(a.state.alignment, b.state.alignment)
