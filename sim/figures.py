@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -101,18 +102,25 @@ def watch_figure(
     nations_frame: pd.DataFrame, watch: list[str], thresholds: tuple[float, float]
 ) -> Figure:
     """Trajectories of the nations a scenario watches, with the bloc thresholds."""
-    fig = Figure(figsize=(9, 4.5))
+    fig = Figure(figsize=(10, 4.5))
     ax = fig.subplots()
-    for code in watch:
+    colours = colormaps["tab20"].colors
+    for k, code in enumerate(watch):
         rows = nations_frame[nations_frame["iso3"] == code]
         if len(rows):
-            ax.plot(pd.to_datetime(rows["date"]), rows["alignment"], label=rows["name"].iloc[0])
+            ax.plot(
+                pd.to_datetime(rows["date"]),
+                rows["alignment"],
+                label=rows["name"].iloc[0],
+                color=colours[(2 * k) % 20 + (2 * k) // 20 % 2],
+                linestyle=("-", "--", ":")[k // 10 % 3],
+            )
     for level in thresholds:
         ax.axhline(level, color="grey", linestyle="--", linewidth=0.8)
     ax.set_ylim(-1.05, 1.05)
     ax.set_ylabel("alignment  (-1 US  ...  +1 China)")
     ax.set_title("Watched nations")
-    ax.legend(fontsize=8, ncol=2, loc="best")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     return fig
 
 
