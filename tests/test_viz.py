@@ -196,7 +196,7 @@ def test_trigger_event_takes_effect_in_the_next_step(ui):
     state, rc = ui
     model = state.model.value
     before = model.params.org_weights["brics"]
-    label = next(label for label in PRESETS if label.startswith("BRICS puts"))
+    label = next(label for label in PRESETS if label.startswith("BRICS cyber agenda"))
     rc.find(meta_ref="event-select").widget.v_model = label
     click(rc, "Trigger")
     assert model.params.org_weights["brics"] == before  # scheduled, not yet applied
@@ -221,7 +221,7 @@ def test_time_scrubber_shows_an_earlier_step(ui):
 
 def test_download_holds_the_cli_outputs_and_the_triggered_events():
     model = ExplorerModel(scenario_name="baseline")
-    model.trigger(build_events("China doubles its investment budget", model))
+    model.trigger(build_events("China doubles its budget", model))
     model.step()
     model.step()
     archive = zipfile.ZipFile(io.BytesIO(model.write_outputs_zip()))

@@ -15,7 +15,7 @@ from mesa.visualization.utils import update_counter
 
 from sim.viz.controls import Controls
 from sim.viz.snapshot import last_step, snapshot
-from sim.viz.state import ExplorerState, use_explorer_state
+from sim.viz.state import ExplorerState, current_notice, use_explorer_state
 from sim.viz.views import (
     BlocCounts,
     BlocSharesView,
@@ -30,6 +30,14 @@ from sim.viz.views import (
 )
 
 TITLE = "cyberbloc: watch the cyber blocs form"
+#: The sidebar gets a fixed width (Solara sizes it to its widest content, so a long menu entry
+#: would resize it while the main area stays put), and slider labels (name, unit, value) go on
+#: their own line so the slider keeps its full width.
+CSS = """
+.cb-controls { width: 420px; max-width: 420px; }
+.cb-controls .v-slider__slot, .cb-controls .v-input__slot { flex-wrap: wrap; }
+.cb-controls .v-input__slot > .v-label { flex: 1 0 100%; max-width: 100%; margin: 0; }
+"""
 SIDE_CHART_WIDTH = 460  # charts in the narrow column get a narrower canvas: readable text
 
 
@@ -76,8 +84,9 @@ def MainArea(state: ExplorerState) -> None:
         JointResponseCard(model, snap)
     if model.problem:
         solara.Warning(model.problem).meta(ref="model-problem")
-    if state.notice.value and state.notice.value != model.problem:
-        solara.Info(state.notice.value, dense=True).meta(ref="notice")
+    notice = current_notice(state)
+    if notice and notice != model.problem:
+        solara.Info(notice, dense=True).meta(ref="notice")
     TimeScrubber(state, last_step(model))
     with solara.lab.Tabs(value=state.tab, lazy=True):
         with solara.lab.Tab("Map"), Guarded("map"):
@@ -101,7 +110,8 @@ def Explorer(state: ExplorerState) -> None:
     solara.Title(TITLE)
     with solara.AppBar():
         solara.AppBarTitle(TITLE)
-    with solara.Sidebar():
+    solara.Style(CSS)
+    with solara.Sidebar(), solara.Column(classes=["cb-controls"]):
         Controls(state)
     MainArea(state)
 

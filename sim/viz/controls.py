@@ -8,6 +8,7 @@ from ``sim.params`` metadata (``params_ui``).
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 import solara
@@ -19,7 +20,7 @@ from sim.params import ModelParams
 from sim.viz.events_menu import PRESETS, build_events
 from sim.viz.explorer import ExplorerModel, coerce_seed, scenario_choices
 from sim.viz.params_ui import ORG_PREFIX, settings_from_params, slider_specs
-from sim.viz.state import ExplorerState
+from sim.viz.state import ExplorerState, tell
 
 
 def pending_problem(model: ExplorerModel, settings: dict[str, Any]) -> str | None:
@@ -45,7 +46,8 @@ def load_scenario_now(state: ExplorerState, name: str) -> None:
     state.model.set(model)
     state.settings.set(model.settings())
     state.view_step.set(None)
-    state.notice.set(model.problem or f"Loaded '{name}': {model.resolved.scenario.question}")
+    if not model.problem:
+        tell(state, f"Loaded '{name}': {model.resolved.scenario.question}")
     force_update()
 
 
@@ -97,9 +99,9 @@ def RunCard(state: ExplorerState) -> None:
         )
         problem = pending_problem(state.model.value, state.settings.value)
         if problem:
-            solara.Error(f"Invalid setting (Reset would ignore it): {problem}").meta(
-                ref="pending-error"
-            )
+            solara.Error(
+                f"Invalid setting: {problem} (Reset would run the scenario as written)"
+            ).meta(ref="pending-error")
         elif state.settings.value != state.model.value.settings():
             solara.Info("Settings changed: press Reset to start a run with them.", dense=True)
 
@@ -143,9 +145,9 @@ def EventCard(state: ExplorerState) -> None:
             events = build_events(choice.value, model)
             model.trigger(events)
         except (ValueError, ValidationError) as error:
-            state.notice.set(f"Event not triggered: {error}")
+            tell(state, f"Event not triggered: {error}")
             return
-        state.notice.set(f"'{choice.value}' takes effect in month {model.step_index + 1}.")
+        tell(state, f"'{choice.value}' takes effect in month {model.step_index + 1}.")
         force_update()
 
     with solara.Card("Trigger an event now", style={"margin-bottom": "8px"}):
@@ -155,9 +157,13 @@ def EventCard(state: ExplorerState) -> None:
         )
         triggered = state.model.value.triggered
         if triggered:
-            solara.Text(
-                "Triggered: " + "; ".join(f"month {e.step}: {e.note or e.kind}" for e in triggered),
-                style="font-size:12px;color:#555",
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=escape(
+                    "Triggered: "
+                    + "; ".join(f"month {e.step}: {e.note or e.kind}" for e in triggered)
+                ),
+                style="font-size:12px;color:#555;margin-top:6px",
             )
 
 

@@ -52,31 +52,31 @@ def _single(make: Callable[[int], Event]) -> Builder:
 
 #: label shown in the menu -> builder(model, step) of the events.
 PRESETS: dict[str, Builder] = {
-    "BRICS puts cybersecurity on its agenda (BRICS weight x3)": _org_weight(
+    "BRICS cyber agenda (BRICS weight x3)": _org_weight(
         "brics", 3.0, "BRICS adopts cybersecurity as an agenda item (triggered in the front end)"
     ),
-    "SCO makes information security a priority (SCO weight x3)": _org_weight(
+    "SCO security priority (SCO weight x3)": _org_weight(
         "sco", 3.0, "SCO prioritises information security (triggered in the front end)"
     ),
-    "Five Eyes deepen cooperation (Five Eyes weight x2)": _org_weight(
+    "Five Eyes cohesion (weight x2)": _org_weight(
         "five_eyes", 2.0, "Five Eyes deepen cyber cooperation (triggered in the front end)"
     ),
-    "Iran becomes a full SCO member": _joins(("IRN",), "sco", "Iran joins the SCO (July 2023)"),
-    "BRICS enlarges: Egypt, Ethiopia, Iran, UAE join": _joins(
+    "Iran joins the SCO": _joins(("IRN",), "sco", "Iran joins the SCO (July 2023)"),
+    "BRICS enlarges (EGY, ETH, IRN, ARE)": _joins(
         ("EGY", "ETH", "IRN", "ARE"), "brics", "BRICS enlargement (January 2024)"
     ),
-    "China doubles its investment budget": _scale(
+    "China doubles its budget": _scale(
         "china_budget", 2.0, "China doubles its infrastructure budget (triggered in the front end)"
     ),
-    "US doubles its pressure budget": _scale(
+    "US doubles its pressure": _scale(
         "us_pressure_budget", 2.0, "US doubles its pressure (triggered in the front end)"
     ),
-    "China accuses the US of hacking (attribution claim)": _single(
+    "China accuses the US of hacking": _single(
         lambda step: AttributionClaim(
             step=step, accuser="china", magnitude=0.3, note="Attribution claim against the US"
         )
     ),
-    "US sanctions Iran for 12 months": _single(
+    "US sanctions Iran (12 months)": _single(
         lambda step: Sanction(
             step=step, target="IRN", intensity=1.0, duration=12, note="US sanctions"
         )

@@ -10,6 +10,7 @@ the command line. Bad input never raises here: the model falls back to the scena
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import threading
 from dataclasses import replace
@@ -83,7 +84,9 @@ def resolve(
             overrides.append(f"seed={coerce_seed(seed)}")
         return (load_scenario(scenario_name, overrides) if overrides else base), None
     except (ScenarioError, ValueError) as error:
-        message = str(error).replace("--set: ", "")
+        # The CLI's message starts with where the value came from (a file line, or --set);
+        # here it came from a slider, so keep only what is wrong.
+        message = re.sub(r"^(--set|\S+:\d+): ", "", str(error))
         return base, f"Invalid input, running '{base.scenario.name}' as written: {message}"
 
 

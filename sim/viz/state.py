@@ -20,7 +20,9 @@ class ExplorerState:
     settings: solara.Reactive[dict[str, Any]]  # what the next Reset builds (Mesa's model_params)
     view_step: solara.Reactive[int | None]  # the time scrubber; None follows the live step
     selected: solara.Reactive[str | None]  # iso3 of the nation clicked last
-    notice: solara.Reactive[str | None]  # the last message for the user
+    # the last message for the user, tagged with the model it is about: a new run (Reset,
+    # another scenario) silently retires messages about the old one
+    notice: solara.Reactive[tuple[int, str] | None]
     tab: solara.Reactive[int]
     steps_per_frame: solara.Reactive[int]
     play_interval: solara.Reactive[int]  # ms between frames while playing
@@ -37,8 +39,19 @@ def use_explorer_state(scenario_name: str | None = None) -> ExplorerState:
         settings=solara.use_reactive(solara.use_memo(first.settings, [])),
         view_step=solara.use_reactive(None),
         selected=solara.use_reactive(None),
-        notice=solara.use_reactive(first.problem),
+        notice=solara.use_reactive(None),
         tab=solara.use_reactive(0),
         steps_per_frame=solara.use_reactive(1),
         play_interval=solara.use_reactive(150),
     )
+
+
+def tell(state: ExplorerState, text: str) -> None:
+    """Show a message about the current run."""
+    state.notice.set((id(state.model.value), text))
+
+
+def current_notice(state: ExplorerState) -> str | None:
+    """The message, if it is about the run on screen."""
+    notice = state.notice.value
+    return notice[1] if notice and notice[0] == id(state.model.value) else None
