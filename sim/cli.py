@@ -198,9 +198,18 @@ def list_() -> None:
 
 
 @app.command()
-def describe() -> None:
+def describe(
+    markdown: Annotated[
+        Path | None, typer.Option(help="Write the table as Markdown to this file instead.")
+    ] = None,
+) -> None:
     """Every model parameter with its default, unit and meaning (from the schema)."""
-    from sim.params import parameter_table
+    from sim.params import parameter_markdown, parameter_table
+
+    if markdown is not None:
+        markdown.write_text(parameter_markdown())
+        console.print(f"wrote {markdown}")
+        return
 
     table = Table(show_lines=False)
     for column in ("parameter", "default", "unit", "meaning"):

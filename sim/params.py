@@ -330,3 +330,22 @@ def parameter_table() -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def parameter_markdown() -> str:
+    """docs/parameters.md: the parameter table, generated (``run.py describe --markdown``)."""
+    lines = [
+        "# Model parameters",
+        "",
+        "Generated from `sim/params.py` by `uv run run.py describe --markdown docs/parameters.md`;",
+        "do not edit by hand. One step is one month: every rate is per step. Equations: docs/ODD.md.",
+        "",
+        "| parameter | default | unit | meaning |",
+        "|---|---|---|---|",
+    ]
+    for row in parameter_table():
+        default = row["default"]
+        if isinstance(default, dict):
+            default = ", ".join(f"{k} {v}" for k, v in default.items())
+        lines.append(f"| `{row['name']}` | {default} | {row['unit']} | {row['description']} |")
+    return "\n".join(lines) + "\n"

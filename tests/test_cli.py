@@ -173,3 +173,9 @@ def test_list_and_describe_come_from_the_library_and_schema():
     assert described.exit_code == 0
     for name in ("china_budget", "backlash_strength", "USD bn per step"):
         assert name in described.output.replace("\n", " ") or name in described.output
+
+
+def test_parameter_docs_are_generated_from_the_schema():
+    from sim.params import parameter_markdown
+
+    assert Path("docs/parameters.md").read_text() == parameter_markdown()
