@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import zipfile
 
 import ipyvuetify as v
@@ -20,6 +21,7 @@ from sim.cli import app as cli_app
 from sim.params import ModelParams
 from sim.scenario import list_scenarios
 from sim.viz import app as viz_app
+from sim.viz import launch
 from sim.viz.assets import DEAD_CDN, missing_assets
 from sim.viz.events_menu import PRESETS, build_events
 from sim.viz.explorer import ExplorerModel, coerce_seed, scenario_choices
@@ -282,3 +284,33 @@ def test_viz_command_rejects_an_unknown_scenario():
     result = CliRunner().invoke(cli_app, ["viz", "no_such_scenario"])
     assert result.exit_code == 2
     assert "no_such_scenario" in result.output
+
+
+def test_the_run_stops_at_the_scenarios_length():
+    model = ExplorerModel(scenario_name="baseline")
+    length = model.resolved.scenario.steps
+    for _ in range(length + 5):
+        model.step()
+    assert model.step_index == length and not model.running
+
+
+def test_launch_prints_the_address_and_warns_off_loopback(monkeypatch):
+    monkeypatch.delenv("CYBERBLOC_SCENARIO", raising=False)
+    calls = []
+    monkeypatch.setattr(
+        launch.subprocess,
+        "run",
+        lambda cmd, env, cwd: calls.append((cmd, env)) or subprocess.CompletedProcess(cmd, 0),
+    )
+    said: list[str] = []
+    assert launch.launch("baseline", "127.0.0.1", 8123, say=said.append) == 0
+    assert said == ["cyberbloc front end: http://127.0.0.1:8123/  (Ctrl+C to stop)"]
+    command, env = calls[-1]
+    assert command[command.index("--port") + 1] == "8123" and "--production" in command
+    assert env["CYBERBLOC_SCENARIO"].endswith("baseline.yaml")
+
+    said.clear()
+    launch.launch(None, "0.0.0.0", None, say=said.append)
+    assert said[0].startswith("cyberbloc front end: http://0.0.0.0:")
+    assert said[1].startswith("warning: listening on 0.0.0.0")
+    assert "CYBERBLOC_SCENARIO" not in calls[-1][1]  # the app opens the baseline

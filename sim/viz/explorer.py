@@ -126,9 +126,14 @@ class ExplorerModel(CyberBlocModel):
         self.triggered: list[Event] = []
 
     def step(self) -> None:
-        """One month; under a lock so a download never reads a half-recorded step."""
+        """One month; under a lock so a download never reads a half-recorded step. The run
+        ends at the scenario's length (``running`` turns False: Mesa's controls stop)."""
         with self.lock:
+            if not self.running:
+                return
             super().step()
+            if self.step_index >= self.resolved.scenario.steps:
+                self.running = False
 
     def settings(self) -> dict[str, Any]:
         """The slider values this model actually runs with (after any fallback)."""

@@ -396,7 +396,8 @@ def Headline(model: CyberBlocModel, snap: Snapshot) -> None:
         tag="div",
         unsafe_innerHTML=(
             f'<div style="font-size:12px;color:#555">{escape(_run_label(model))}'
-            f"{'' if live else ' · looking back'}</div>"
+            f"{'' if live else ' · looking back'}"
+            f"{' · end of scenario (Reset to run again)' if not model.running else ''}</div>"
             f'<div class="cb-step" style="font-size:20px;font-weight:600">Step {snap.step}</div>'
             f'<div style="font-size:12px;color:#555">{snap.date} · polarisation '
             f"{m['esteban_ray']:.2f} · emergent blocs {int(m['emergent_blocs'])}</div>"
