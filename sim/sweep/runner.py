@@ -116,8 +116,24 @@ def _new_nations() -> dict[str, list[np.ndarray]]:
     return {"point": [], "replicate": [], "step": [], "nation": [], "alignment": [], "bloc": []}
 
 
+_BLAS_PINNED = False
+
+
+def pin_blas_threads() -> None:
+    """One BLAS thread per process, once: a sweep's parallelism is its worker processes, and
+    BLAS threads on top of them only compete for the same cores (on 2 cores, 2 workers with 2
+    BLAS threads each ran slower than 1 worker)."""
+    global _BLAS_PINNED
+    if not _BLAS_PINNED:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1, user_api="blas")
+        _BLAS_PINNED = True
+
+
 def run_chunk(context: SweepContext, items: list[WorkItem]) -> ChunkResult:
     """Run every item of a chunk; never raises for a failing run (it is recorded instead)."""
+    pin_blas_threads()
     result = ChunkResult(
         runs=_new_runs(context),
         nations=_new_nations() if context.keep_nations else None,
