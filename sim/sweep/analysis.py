@@ -428,35 +428,47 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, outcome: str) -> Figure:
     return fig
 
 
+def _panel_grid(count: int, width: float, height: float, **kwargs: Any) -> tuple[Figure, list]:
+    """A figure with ``count`` panels, at most three per row."""
+    columns = min(3, count)
+    rows = -(-count // columns)
+    fig = Figure(figsize=(width * columns, height * rows))
+    axes = fig.subplots(rows, columns, squeeze=False, **kwargs).ravel()
+    for ax in axes[count:]:
+        ax.set_visible(False)
+    return fig, list(axes[:count])
+
+
 def scatter_panels(frame: pd.DataFrame, names: list[str], outcome: str) -> Figure:
     """Sampled designs: each point's mean against each parameter, with a binned-mean line."""
-    fig = Figure(figsize=(3.6 * len(names), 3.2))
-    axes = np.atleast_1d(fig.subplots(1, len(names), squeeze=False, sharey=True)[0])
+    fig, axes = _panel_grid(len(names), 3.8, 3.0, sharey=True)
     for ax, name in zip(axes, names, strict=True):
         x, y = frame[name].to_numpy(), frame["mean"].to_numpy()
-        ax.scatter(x, y, s=6, alpha=0.35, color="#2166ac")
+        ax.scatter(x, y, s=5, alpha=0.3, color="#2166ac", linewidths=0)
         if _numeric(frame, name) and len(np.unique(x)) > 10:
             edges = np.quantile(x, np.linspace(0, 1, 11))
             index = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, 9)
             centres = [x[index == b].mean() for b in range(10) if (index == b).any()]
             means = [np.nanmean(y[index == b]) for b in range(10) if (index == b).any()]
-            ax.plot(centres, means, color="#b2182b", lw=2)
+            ax.plot(centres, means, color="#b2182b", lw=2, label="binned mean")
         ax.set_xlabel(name)
+        ax.set_ylabel(outcome)
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel(outcome)
-    fig.suptitle(f"{outcome}: point means across the design")
+    fig.suptitle(f"{outcome} at the final step: design points' replicate means")
+    fig.tight_layout()
     return fig
 
 
 def sensitivity_bars(indices: pd.DataFrame, method: str) -> Figure:
-    """Sobol S1/ST (or Morris mu*/sigma) per parameter, one panel per outcome."""
+    """Sobol S1/ST (or Morris mu*/sigma) per parameter with 95% half-widths, one panel per
+    outcome."""
     outcomes = list(dict.fromkeys(indices["outcome"]))
-    fig = Figure(figsize=(4.2 * len(outcomes), 3.6))
-    axes = np.atleast_1d(fig.subplots(1, len(outcomes), squeeze=False)[0])
+    parameters = list(dict.fromkeys(indices["parameter"]))
+    fig, axes = _panel_grid(len(outcomes), 4.2, 0.35 * len(parameters) + 1.4, sharey=True)
     first, second = ("S1", "ST") if method == "sobol" else ("mu_star", "sigma")
+    y = np.arange(len(parameters))
     for ax, outcome in zip(axes, outcomes, strict=True):
-        frame = indices[indices["outcome"] == outcome]
-        y = np.arange(len(frame))
+        frame = indices[indices["outcome"] == outcome].set_index("parameter").reindex(parameters)
         errors: dict[str, Any] = {
             column: frame[f"{column}_conf"]
             for column in (first, second)
@@ -473,14 +485,16 @@ def sensitivity_bars(indices: pd.DataFrame, method: str) -> Figure:
             label=second,
             color="#b2182b",
         )
-        ax.set_yticks(y, frame["parameter"])
+        ax.set_yticks(y, parameters)
         ax.invert_yaxis()
         ax.set_title(outcome, fontsize=9)
+        ax.axvline(0.0, color="black", lw=0.5)
         ax.grid(axis="x", alpha=0.3)
     axes[0].legend(fontsize=8)
     fig.suptitle(
-        "Sobol indices (first-order S1, total ST)"
+        "Sobol indices: first-order S1 and total ST (95% bootstrap half-widths)"
         if method == "sobol"
-        else "Morris screening (mu*, sigma)"
+        else "Morris screening: mu* and sigma (unit-scaled inputs)"
     )
+    fig.tight_layout()
     return fig

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sim.sweep.design import DesignTable, build_design, expected_points
-from sim.sweep.executors import Chunk, make_executor
+from sim.sweep.executors import Chunk, DaskExecutor, make_executor
 from sim.sweep.runner import MAX_STACK, SweepContext, WorkItem, replicate_blocks
 from sim.sweep.seeds import design_seed
 from sim.sweep.spec import LoadedSweep, load_sweep
@@ -187,24 +187,31 @@ def prepare(
         {name: arrow_type(design.values[name].dtype) for name in design.names},
         list(context.metrics),
     )
-    store, resumed = SweepStore.create_or_resume(
-        folder, manifest(loaded, design), design_frame, loaded.text, schema
+    executor: Any = (
+        DaskExecutor(context, client=client)
+        if client is not None
+        else make_executor(context, workers, scheduler)
     )
+    remote = isinstance(executor, DaskExecutor)
+    if remote:
+        executor.start()  # a cluster that cannot be reached fails before anything is written
+    try:
+        store, resumed = SweepStore.create_or_resume(
+            folder, manifest(loaded, design), design_frame, loaded.text, schema
+        )
+    except BaseException:
+        executor.close()
+        raise
     try:
         # Keep the block width the folder was started with: it decides the last bits.
         context.stack = int(store.manifest["design"].get("stack", MAX_STACK))
         retried = store.forget_failures() if retry_failed else 0
         total = design.points * loaded.spec.replicates
         missing = missing_runs(design.points, loaded.spec.replicates, store.done_keys())
-        if client is not None:
-            from sim.sweep.executors import DaskExecutor
-
-            executor: Any = DaskExecutor(context, client=client)
-        else:
-            executor = make_executor(context, workers, scheduler)
-        if len(missing):
+        if len(missing) and not remote:
             executor.start()
     except BaseException:
+        executor.close()
         store.close()
         raise
     runs = chunk_runs or default_chunk_runs(len(missing), loaded.spec.replicates, executor)
