@@ -5,27 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-FLAGS = [
-    "brics",
-    "sco_member",
-    "sco_observer",
-    "sco_dialogue_partner",
-    "five_eyes",
-    "nato",
-    "eu",
-    "african_union",
-    "au_suspended",
-    "arab_league",
-    "arab_league_suspended",
-    "asean",
-    "gcc",
-    "csto",
-    "us_treaty_ally",
-    "us_mnna",
-    "nam",
-    "african",
-    "arab_state",
-]
+from sim.data.nations import FLAG_COLUMNS
+
+# The 0/1 columns of the real table (bri_mou, un_charter_friends, p5 play no part in the dynamics).
+FLAGS = [c for c in FLAG_COLUMNS if c not in ("bri_mou", "un_charter_friends", "p5")]
 
 
 def synthetic_nations(n: int = 30, seed: int = 0) -> pd.DataFrame:
