@@ -121,6 +121,22 @@ def test_each_design_has_the_documented_number_of_points(world, design, vary, po
     pd.testing.assert_frame_equal(table.frame(), again.frame())  # deterministic
 
 
+def test_parameter_levels_and_unit_mapping():
+    from sim.sweep.spec import ParameterSpec
+
+    geometric = ParameterSpec(range=(1.0, 100.0), num=3, log=True)
+    assert geometric.levels() == pytest.approx([1.0, 10.0, 100.0])
+    whole = ParameterSpec(range=(0.0, 10.0), integer=True)
+    assert whole.from_unit(np.array([0.0, 0.26, 1.0])).tolist() == [0, 3, 10]
+    normal = ParameterSpec(distribution="normal", mean=2.0, sd=0.5, range=(1.0, 3.0), num=3)
+    quantiles = stats.truncnorm.ppf([1 / 6, 0.5, 5 / 6], -2, 2, loc=2.0, scale=0.5)
+    assert normal.levels() == pytest.approx(quantiles)
+    triangular = ParameterSpec(distribution="triangular", range=(0.0, 2.0), mode=0.5)
+    assert triangular.from_unit(np.array([0.25]))[0] == pytest.approx(0.5)  # F(mode) = 1/4
+    choices = ParameterSpec(values=["need", "swing", "uniform"])
+    assert choices.from_unit(np.array([0.0, 0.5, 0.999])).tolist() == ["need", "swing", "uniform"]
+
+
 def test_points_design_and_run_count(world, tmp_path):
     points = [
         {"parameters.china_budget": 1.0, "parameters.china_targeting": "need"},
@@ -381,6 +397,8 @@ def test_sobol_and_morris_indices(world, tmp_path):
         out = tmp_path / design["kind"]
         sweep = write_sweep(world, design["kind"], vary=vary, design=design, replicates=1)
         run_sweep(sweep, out, workers=1)
+        points = expected_points(load_sweep(sweep).spec)
+        assert len(pd.read_parquet(out)) == points  # one replicate per point
         report = analyze(out, outcomes=["china_gdp_share", "mean_alignment"], figures=False)
         frame = pd.read_csv(report.folder / f"{design['kind']}.csv")
         assert set(frame["parameter"]) == {"china_budget", "us_pressure_budget"}
