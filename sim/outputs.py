@@ -9,13 +9,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import platform
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +21,10 @@ import pandas as pd
 
 from sim.metrics import BLOC_NAMES
 from sim.model import CyberBlocModel
+from sim.provenance import git_commit, package_versions
 from sim.scenario import ResolvedScenario
 
 RESULTS_DIR = Path("results")
-PACKAGES = ("mesa", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "matplotlib", "solara")
 
 
 class OutputExistsError(FileExistsError):
@@ -65,33 +62,6 @@ def atomic_dir(target: Path, overwrite: bool = False) -> Iterator[Path]:
     if target.exists():
         shutil.rmtree(target)
     temporary.rename(target)
-
-
-def package_versions() -> dict[str, str]:
-    versions = {"python": platform.python_version()}
-    for package in PACKAGES:
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            versions[package] = metadata.version(package)
-    return versions
-
-
-def git_commit() -> str | None:
-    """The code's commit, with '+dirty' when the work tree has changes; None outside git."""
-    root = Path(__file__).resolve().parent.parent
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return commit + ("+dirty" if dirty else "")
 
 
 def summary(model: CyberBlocModel, resolved: ResolvedScenario) -> dict[str, Any]:

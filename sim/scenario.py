@@ -131,18 +131,18 @@ def load_scenario(
     path: str | Path, overrides: list[str] | tuple[str, ...] = ()
 ) -> ResolvedScenario:
     """Read, resolve and validate a scenario file; raise ScenarioError with a one-line message."""
-    path = _find(path)
-    raw, lines = _read_with_extends(path, chain=())
+    path = find_scenario(path)
+    raw, lines = read_with_extends(path, chain=())
     for assignment in overrides:
-        _apply_set(raw, assignment)
+        apply_set(raw, assignment)
         key = tuple(_split_path(assignment.partition("=")[0]))
         lines = {k: v for k, v in lines.items() if k[: len(key)] != key}
         lines[key] = ("--set", 0)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as error:
-        raise ScenarioError(_describe_validation_error(error, path, lines)) from None
-    nations = _load_nations(scenario, path, lines)
+        raise ScenarioError(describe_validation_error(error, path, lines)) from None
+    nations = resolve_nations(scenario, path, lines)
     return ResolvedScenario(scenario, path, nations, tuple(overrides))
 
 
@@ -151,9 +151,9 @@ def scenario_from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> Res
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as error:
-        raise ScenarioError(_describe_validation_error(error, None, {})) from None
+        raise ScenarioError(describe_validation_error(error, None, {})) from None
     origin = (base_dir or SCENARIO_DIR) / "<memory>"
-    return ResolvedScenario(scenario, None, _load_nations(scenario, origin, {}))
+    return ResolvedScenario(scenario, None, resolve_nations(scenario, origin, {}))
 
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "docs" / "scenario.schema.json"
@@ -180,7 +180,7 @@ def list_scenarios(directory: Path = SCENARIO_DIR) -> list[Path]:
     return sorted(directory.glob("*.yaml"))
 
 
-def _find(path: str | Path) -> Path:
+def find_scenario(path: str | Path) -> Path:
     """Accept a path, or a bare scenario name from the library ('baseline')."""
     candidate = Path(path)
     if not candidate.exists() and not candidate.suffix:
@@ -196,7 +196,7 @@ def _find(path: str | Path) -> Path:
 Lines = dict[tuple, tuple[str, int]]
 
 
-def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Lines]:
+def read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, Any], Lines]:
     if path in chain:
         cycle = " -> ".join(p.name for p in (*chain, path))
         raise ScenarioError(f"{chain[-1]}: 'extends' cycle: {cycle}")
@@ -217,14 +217,14 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, A
         raw = {}
     if not isinstance(raw, dict):
         raise ScenarioError(f"{path}:1: a scenario must be a mapping of keys to values")
-    lines = {key: (str(path), line) for key, line in _node_lines(node, ()).items()}
+    lines = {key: (str(path), line) for key, line in node_lines(node, ()).items()}
     parent_name = raw.pop("extends", None)
     if parent_name is None:
         return raw, lines
     if not isinstance(parent_name, str):
         raise ScenarioError(f"{path}:{lines[('extends',)][1]}: extends: must be a file name")
     parent_path = (path.parent / parent_name).resolve()
-    parent, parent_lines = _read_with_extends(parent_path, (*chain, path))
+    parent, parent_lines = read_with_extends(parent_path, (*chain, path))
     inherit = raw.get("inherit_events", True)
     merged = _deep_merge(parent, raw)
     if inherit and "events" in raw and "events" in parent:
@@ -237,19 +237,19 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, A
     return merged, {**parent_lines, **lines}
 
 
-def _node_lines(node: yaml.Node | None, prefix: tuple) -> dict[tuple, int]:
+def node_lines(node: yaml.Node | None, prefix: tuple) -> dict[tuple, int]:
     """Map each key path in a composed YAML tree to its 1-based line number."""
     out: dict[tuple, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = (*prefix, key_node.value)
             out[key] = key_node.start_mark.line + 1
-            out.update(_node_lines(value_node, key))
+            out.update(node_lines(value_node, key))
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             key = (*prefix, i)
             out[key] = item.start_mark.line + 1
-            out.update(_node_lines(item, key))
+            out.update(node_lines(item, key))
     return out
 
 
@@ -268,7 +268,7 @@ def _split_path(dotted: str) -> list[str | int]:
     return [int(part) if part.isdigit() else part for part in dotted.strip().split(".")]
 
 
-def _apply_set(raw: dict[str, Any], assignment: str) -> None:
+def apply_set(raw: dict[str, Any], assignment: str) -> None:
     """--set a.b.c=value: the value is parsed as YAML (numbers, booleans, null, lists)."""
     dotted, sep, text = assignment.partition("=")
     if not sep or not dotted.strip():
@@ -350,7 +350,7 @@ def _location(loc: tuple, path: Path | None, lines: Lines) -> str:
     return str(path) if path else "<scenario>"
 
 
-def _describe_validation_error(error: ValidationError, path: Path | None, lines: Lines) -> str:
+def describe_validation_error(error: ValidationError, path: Path | None, lines: Lines) -> str:
     first = error.errors()[0]
     loc = tuple(first["loc"])
     clean = tuple(part for part in loc if part not in _EVENT_KINDS)
@@ -376,7 +376,7 @@ def _describe_validation_error(error: ValidationError, path: Path | None, lines:
 
 
 # --- nations ---------------------------------------------------------------------------------------
-def _load_nations(scenario: Scenario, path: Path, lines: Lines) -> pd.DataFrame:
+def resolve_nations(scenario: Scenario, path: Path, lines: Lines) -> pd.DataFrame:
     from sim.data.nations import load_nations
 
     spec = scenario.nations

@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import math
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sim.provenance import git_commit, package_versions
 from sim.sweep.design import DesignTable, build_design, expected_points
 from sim.sweep.executors import Chunk, DaskExecutor, make_executor
 from sim.sweep.runner import MAX_STACK, SweepContext, WorkItem, replicate_blocks
@@ -31,17 +30,6 @@ from sim.sweep.spec import LoadedSweep, load_sweep
 from sim.sweep.store import SweepStore, arrow_type, runs_schema
 
 RESULTS_DIR = Path("results") / "sweeps"
-PACKAGES = (
-    "numpy",
-    "scipy",
-    "pandas",
-    "pyarrow",
-    "pydantic",
-    "SALib",
-    "dask",
-    "distributed",
-    "mesa",
-)
 SEED_RULE = (
     "run seed = 63 bits of numpy.random.SeedSequence(master, spawn_key=(point, replicate)); "
     "run generator = numpy.random.default_rng(run seed)"
@@ -352,35 +340,6 @@ def run_sweep(
     """prepare + execute, for scripts and tests."""
     prepared = prepare(sweep_file, out, workers, scheduler, retry_failed, chunk_runs, client)
     return execute(prepared, on_progress)
-
-
-def package_versions() -> dict[str, str]:
-    import platform
-
-    versions = {"python": platform.python_version()}
-    for package in PACKAGES:
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            versions[package] = metadata.version(package)
-    return versions
-
-
-def git_commit() -> str | None:
-    """The code's commit, with '+dirty' when the work tree has changes; None outside git."""
-    root = Path(__file__).resolve().parents[2]
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return commit + ("+dirty" if dirty else "")
 
 
 __all__ = ["execute", "expected_points", "prepare", "run_sweep"]

@@ -42,12 +42,12 @@ from sim.scenario import (
     ResolvedScenario,
     Scenario,
     ScenarioError,
-    _apply_set,
-    _describe_validation_error,
-    _find,
-    _load_nations,
-    _node_lines,
-    _read_with_extends,
+    apply_set,
+    describe_validation_error,
+    find_scenario,
+    node_lines,
+    read_with_extends,
+    resolve_nations,
 )
 
 SWEEP_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios" / "sweeps"
@@ -431,7 +431,7 @@ def load_sweep(path: str | Path) -> LoadedSweep:
         raise SweepError(f"{where}: malformed YAML: {problem}") from None
     if not isinstance(raw, dict):
         raise SweepError(f"{path}:1: a sweep file must be a mapping of keys to values")
-    lines = {key: (str(path), line) for key, line in _node_lines(node, ()).items()}
+    lines = {key: (str(path), line) for key, line in node_lines(node, ()).items()}
     try:
         spec = SweepSpec.model_validate(raw)
     except ValidationError as error:
@@ -510,8 +510,8 @@ def _resolve_base(spec: SweepSpec, path: Path, lines: Lines) -> tuple[ResolvedSc
     """The base scenario (extends resolved) with the sweep's ``fixed`` overrides applied."""
     candidate = (path.parent / spec.base).resolve()
     try:
-        scenario_path = candidate if candidate.exists() else _find(spec.base)
-        raw, scenario_lines = _read_with_extends(scenario_path, chain=())
+        scenario_path = candidate if candidate.exists() else find_scenario(spec.base)
+        raw, scenario_lines = read_with_extends(scenario_path, chain=())
     except ScenarioError as error:
         raise SweepError(f"{_where(path, lines, 'base')}: base: {error}") from None
     for dotted, value in spec.fixed.items():
@@ -525,9 +525,9 @@ def _resolve_base(spec: SweepSpec, path: Path, lines: Lines) -> tuple[ResolvedSc
         )
     try:
         scenario = Scenario.model_validate(raw)
-        nations = _load_nations(scenario, scenario_path, scenario_lines)
+        nations = resolve_nations(scenario, scenario_path, scenario_lines)
     except ValidationError as error:
-        raise SweepError(_describe_validation_error(error, scenario_path, scenario_lines)) from None
+        raise SweepError(describe_validation_error(error, scenario_path, scenario_lines)) from None
     except ScenarioError as error:
         raise SweepError(str(error)) from None
     return ResolvedScenario(scenario, scenario_path, nations), raw
@@ -599,7 +599,7 @@ def _split(dotted: str) -> list[str | int]:
 def assign(raw: dict[str, Any], dotted: str, value: Any) -> None:
     """Set a scenario field by dotted path, exactly as ``--set path=value`` would.
 
-    The value goes through ``sim.scenario._apply_set`` as YAML text; ``yaml.safe_dump`` writes
+    The value goes through ``sim.scenario.apply_set`` as YAML text; ``yaml.safe_dump`` writes
     floats so that they read back bit-identically. Errors name the path, not the ``--set``.
     """
     if isinstance(value, np.generic):
@@ -608,7 +608,7 @@ def assign(raw: dict[str, Any], dotted: str, value: Any) -> None:
     text = text.removesuffix("...").strip()
     assignment = f"{dotted}={text}"
     try:
-        _apply_set(raw, assignment)
+        apply_set(raw, assignment)
     except ScenarioError as error:
         raise ScenarioError(
             f"{dotted}: " + str(error).removeprefix(f"--set {assignment}: ")
@@ -631,9 +631,9 @@ def resolve_scenario(
         scenario = Scenario.model_validate(raw)
     except ValidationError as error:
         where: Lines = {tuple(_split(p)): ("--set", 0) for p in paths}
-        message = _describe_validation_error(error, None, where)
+        message = describe_validation_error(error, None, where)
         raise ScenarioError(message.removeprefix("--set: ").removeprefix("<scenario>: ")) from None
     nations = None
     if with_nations:
-        nations = _load_nations(scenario, scenario_path or Path("<memory>"), {})
+        nations = resolve_nations(scenario, scenario_path or Path("<memory>"), {})
     return scenario, nations
