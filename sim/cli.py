@@ -29,6 +29,19 @@ class _State:
     debug = False
 
 
+def progress_bar(quiet: bool) -> Progress:
+    """The one progress bar style of the CLI: counts, bar, time left; on stderr, gone when done."""
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+        disable=quiet,
+        transient=True,
+    )
+
+
 def fail(message: str) -> None:
     """One line on stderr and exit code 2; the traceback only with --debug."""
     if _State.debug:
@@ -98,15 +111,7 @@ def run(
     total = resolved.scenario.steps
     if not quiet:
         console.print(f"[bold]{resolved.scenario.name}[/]: {resolved.scenario.question}")
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=errors,
-        disable=quiet,
-        transient=True,
-    ) as progress:
+    with progress_bar(quiet) as progress:
         task = progress.add_task("simulating months", total=total)
         for _ in range(total):
             model.step()
@@ -287,15 +292,7 @@ def sweep(
             + f"{prepared.executor.description}; results in {prepared.folder}",
             highlight=False,
         )
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=errors,
-        disable=quiet,
-        transient=True,
-    ) as progress:
+    with progress_bar(quiet) as progress:
         task = progress.add_task("runs", total=prepared.total_runs, completed=done)
         failed = 0
 
