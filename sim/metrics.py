@@ -116,7 +116,7 @@ def emergent_blocs(
     blocs can come out.
     """
     points = np.linspace(-1.0, 1.0, grid)
-    density = np.exp(-0.5 * ((points[:, None] - x[None, :]) / bandwidth) ** 2).sum(axis=1)
+    density = _binned_density(x, bandwidth, grid)
     rising = np.diff(density) > 0
     # A minimum is where the density stops falling and starts rising.
     cuts = list(np.flatnonzero(~rising[:-1] & rising[1:]) + 1)
@@ -133,6 +133,23 @@ def emergent_blocs(
         cuts.pop(max(bounding, key=lambda c: density[cuts[c]]))
     centres = np.array([x[labels == k].mean() for k in range(len(sizes))])
     return EmergentBlocs(labels=labels.astype(np.int16), centres=centres, sizes=sizes)
+
+
+def _binned_density(x: np.ndarray, bandwidth: float, grid: int) -> np.ndarray:
+    """Gaussian kernel density of x on ``grid`` points over [-1, 1], by linear binning and one
+    convolution (the standard fast KDE; error of order the squared grid step, here 0.005^2),
+    instead of evaluating every kernel at every grid point."""
+    step = 2.0 / (grid - 1)
+    position = (np.clip(x, -1.0, 1.0) + 1.0) / step
+    left = np.minimum(position.astype(np.intp), grid - 2)
+    right_share = position - left
+    counts = np.bincount(left, 1.0 - right_share, minlength=grid)
+    counts += np.bincount(left + 1, right_share, minlength=grid)
+    half = int(np.ceil(4.0 * bandwidth / step))
+    offsets = np.arange(-half, half + 1) * step
+    kernel = np.exp(-0.5 * (offsets / bandwidth) ** 2)
+    full = np.convolve(counts, kernel)  # full convolution, then the part over the grid
+    return full[half : half + grid]
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ class Simulation:
         self.params = params
         self.stacked = not isinstance(rngs, np.random.Generator)
         self.rngs = list(rngs) if self.stacked else [rngs]
+        self._noise_buffer = np.empty((len(self.rngs), world.n))
         self.events: dict[int, list[Event]] = defaultdict(list)
         for event in events:
             self.events[event.step].append(event)
@@ -92,7 +93,10 @@ class Simulation:
         n = self.world.n
         if not self.stacked:
             return self.params.noise_sd * self.rngs[0].standard_normal(n)
-        return self.params.noise_sd * np.stack([g.standard_normal(n) for g in self.rngs], axis=1)
+        buffer = self._noise_buffer  # (R, n): each generator fills its own row in place
+        for row, generator in zip(buffer, self.rngs, strict=True):
+            generator.standard_normal(out=row)
+        return self.params.noise_sd * buffer.T
 
     def assign_blocs(self) -> np.ndarray:
         p = self.params

@@ -100,3 +100,13 @@ def test_joint_response_counts_backers_and_vetoes():
 
 def test_switches():
     assert switches(np.array([-1, 0, 1, 0]), np.array([-1, 1, 1, -1])) == 2
+
+
+def test_binned_density_matches_the_direct_kernel_sum():
+    from sim.metrics import _binned_density
+
+    rng = np.random.default_rng(4)
+    x = np.clip(rng.normal(0.1, 0.4, 196), -1, 1)
+    grid = np.linspace(-1, 1, 401)
+    direct = np.exp(-0.5 * ((grid[:, None] - x[None, :]) / 0.1) ** 2).sum(axis=1)
+    assert np.abs(_binned_density(x, 0.1, 401) - direct).max() < 1e-3 * direct.max()
