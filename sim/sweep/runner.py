@@ -9,10 +9,9 @@ one definition the CLI and the front end use too.
 
 Which replicates share an array is fixed by the sweep, not by how work is cut up: each point's
 replicates form blocks of ``stack`` consecutive replicates (``replicate_blocks``), and a block is
-always stepped whole. That matters because a replicate's last bits *do* depend on its array's
-width (the peer term is a BLAS matrix product whose kernel depends on the number of columns), so
-a fixed layout is what keeps results bit-identical across chunk sizes, worker counts, Dask and
-resumption.
+always stepped whole. The kernel already gives a stacked replicate the same bits as a run alone
+(per-replicate mat-vecs and sums in ``sim.dynamics``), so this fixed layout is a second guard: the
+work done is the same whatever the chunk sizes, worker counts, Dask or resumption.
 
 Failures are data: if a point cannot be resolved, every requested replicate is recorded as failed
 with the message; if a block raises, each of its replicates is retried alone so one bad replicate
