@@ -180,17 +180,23 @@ def list_scenarios(directory: Path = SCENARIO_DIR) -> list[Path]:
     return sorted(directory.glob("*.yaml"))
 
 
-def find_scenario(path: str | Path) -> Path:
-    """Accept a path, or a bare scenario name from the library ('baseline')."""
+def locate(path: str | Path, library: Path) -> Path | None:
+    """A file by path, or by bare name from a library folder ('baseline'); None if neither."""
     candidate = Path(path)
     if not candidate.exists() and not candidate.suffix:
-        library = SCENARIO_DIR / f"{candidate.name}.yaml"
-        if library.exists():
-            return library
-    if not candidate.exists():
+        named = library / f"{candidate.name}.yaml"
+        if named.exists():
+            return named
+    return candidate.resolve() if candidate.exists() else None
+
+
+def find_scenario(path: str | Path) -> Path:
+    """Accept a path, or a bare scenario name from the library ('baseline')."""
+    found = locate(path, SCENARIO_DIR)
+    if found is None:
         known = ", ".join(p.stem for p in list_scenarios())
         raise ScenarioError(f"{path}: file not found (library scenarios: {known})")
-    return candidate.resolve()
+    return found
 
 
 Lines = dict[tuple, tuple[str, int]]

@@ -45,6 +45,7 @@ from sim.scenario import (
     apply_set,
     describe_validation_error,
     find_scenario,
+    locate,
     node_lines,
     read_with_extends,
     resolve_nations,
@@ -406,15 +407,11 @@ class LoadedSweep:
 
 def find_sweep(path: str | Path) -> Path:
     """Accept a path, or a bare sweep name from ``scenarios/sweeps/``."""
-    candidate = Path(path)
-    if not candidate.exists() and not candidate.suffix:
-        library = SWEEP_DIR / f"{candidate.name}.yaml"
-        if library.exists():
-            return library
-    if not candidate.exists():
+    found = locate(path, SWEEP_DIR)
+    if found is None:
         known = ", ".join(p.stem for p in sorted(SWEEP_DIR.glob("*.yaml")))
         raise SweepError(f"{path}: file not found (library sweeps: {known or 'none'})")
-    return candidate.resolve()
+    return found
 
 
 def load_sweep(path: str | Path) -> LoadedSweep:
