@@ -211,14 +211,7 @@ def read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, An
     except FileNotFoundError:
         where = f"{chain[-1]}: extends: " if chain else ""
         raise ScenarioError(f"{where}{path}: file not found") from None
-    try:
-        raw = yaml.safe_load(text)
-        node = yaml.compose(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ScenarioError(f"{where}: malformed YAML: {problem}") from None
+    raw, node = parse_yaml(text, path)
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -241,6 +234,20 @@ def read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, An
             for k, v in lines.items()
         }
     return merged, {**parent_lines, **lines}
+
+
+def parse_yaml(
+    text: str, path: Path, error: type[Exception] = ScenarioError
+) -> tuple[Any, yaml.Node | None]:
+    """Safe-load YAML text and compose its node tree (for line numbers); malformed YAML raises
+    ``error`` with one line naming the file and line. Nothing is ever constructed as code."""
+    try:
+        return yaml.safe_load(text), yaml.compose(text)
+    except yaml.YAMLError as problem_error:
+        mark = getattr(problem_error, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(problem_error, "problem", None) or str(problem_error).splitlines()[0]
+        raise error(f"{where}: malformed YAML: {problem}") from None
 
 
 def node_lines(node: yaml.Node | None, prefix: tuple) -> dict[tuple, int]:

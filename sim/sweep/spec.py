@@ -47,6 +47,7 @@ from sim.scenario import (
     find_scenario,
     locate,
     node_lines,
+    parse_yaml,
     read_with_extends,
     resolve_nations,
 )
@@ -418,14 +419,7 @@ def load_sweep(path: str | Path) -> LoadedSweep:
     """Read and validate a sweep file and its base scenario; SweepError with a one-line message."""
     path = find_sweep(path)
     text = path.read_text(encoding="utf-8")
-    try:
-        raw = yaml.safe_load(text)
-        node = yaml.compose(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise SweepError(f"{where}: malformed YAML: {problem}") from None
+    raw, node = parse_yaml(text, path, SweepError)
     if not isinstance(raw, dict):
         raise SweepError(f"{path}:1: a sweep file must be a mapping of keys to values")
     lines = {key: (str(path), line) for key, line in node_lines(node, ()).items()}
