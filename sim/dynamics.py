@@ -10,6 +10,11 @@ China) by the sum of five contributions, computed from the state at the start of
 (synchronous update), then clips to [-1, 1]:
 
     x_i(t+1) = clip(x_i + dInv_i + dPress_i + dPeer_i + dStub_i + eps_i, -1, 1)
+
+and its non-intervention norm n_i in [0, 1] by peers, its own anchor and Chinese-built
+infrastructure (docs/ODD.md 7.5):
+
+    n_i(t+1) = clip(n_i + eta (nbar_i - n_i) + sigma_n (nu_i - n_i) + a_n S_i (1 - n_i), 0, 1)
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ class State:
     stock: np.ndarray  # K, Chinese-built infrastructure stock, USD bn
     threat_us: np.ndarray  # T^US, perceived cyber threat from the US, >= 0
     threat_china: np.ndarray  # T^CN, perceived cyber threat from China, >= 0
+    norm: np.ndarray  # n, commitment to non-intervention ("cyber sovereignty"), in [0, 1]
 
     def copy(self) -> State:
         return State(
@@ -42,6 +48,7 @@ class State:
             self.stock.copy(),
             self.threat_us.copy(),
             self.threat_china.copy(),
+            self.norm.copy(),
         )
 
 
@@ -73,20 +80,87 @@ def _clip_unit(values: np.ndarray) -> np.ndarray:
 
 
 def initial_state(world: World, params: ModelParams, replicates: int | None = None) -> State:
-    """Alignment starts at each nation's disposition; no Chinese stock yet; threat from the
-    2020-21 attribution claims, believed in proportion to alignment with the accuser:
+    """Alignment and norm start at their observed values; no Chinese stock yet (what was built
+    before the start date is part of the observed alignment); threat from the attribution claims
+    before the start, believed in proportion to alignment with the accuser:
 
         T^US_i(0) = initial_us_threat * (1 + x_i) / 2
         T^CN_i(0) = initial_china_threat * (1 - x_i) / 2
     """
-    x = world.disposition.astype(float)
+    x = world.alignment.astype(float)
+    n = world.non_intervention.astype(float)
     if replicates is not None:
         x = np.repeat(x[:, None], replicates, axis=1)
+        n = np.repeat(n[:, None], replicates, axis=1)
     return State(
         alignment=x.copy(),
         stock=np.zeros_like(x),
         threat_us=params.initial_us_threat * (1.0 + x) / 2.0,
         threat_china=params.initial_china_threat * (1.0 - x) / 2.0,
+        norm=n.copy(),
+    )
+
+
+@dataclass(frozen=True)
+class Anchors:
+    """Each nation's own long-run positions: the Friedkin-Johnsen "prejudices".
+
+    disposition u_i anchors the alignment, norm_disposition nu_i the non-intervention norm. They
+    are not observed; they are inferred so that the observed starting world is an equilibrium of
+    peers and stubbornness under the reference parameters (``equilibrium_anchors``), and moved
+    by membership events that change a nation's security ties.
+    """
+
+    disposition: np.ndarray
+    norm_disposition: np.ndarray
+
+
+def equilibrium_anchor(
+    observed: np.ndarray,
+    peers: PeerOperator,
+    peer_rate: float,
+    stubbornness: float,
+    confidence_bound: float | None = None,
+) -> np.ndarray:
+    """The anchor u that makes ``observed`` a fixed point of peers + stubbornness:
+
+        0 = alpha (xbar_i - x_i) + sigma (u_i - x_i)   =>   u_i = x_i + (alpha / sigma)(x_i - xbar_i)
+
+    xbar_i is the (bounded-confidence) peer mean at the observed values; a nation without peers,
+    or a model without stubbornness (sigma = 0, pure DeGroot: no anchor can hold it), keeps
+    u_i = x_i. The anchor may lie outside the alignment range: a hard-liner among moderate
+    peers needs an anchor beyond +1 to stay where it is observed.
+    """
+    if stubbornness <= 0.0 or peer_rate <= 0.0:
+        return observed.astype(float).copy()
+    mean, active = peers.peer_mean(observed.astype(float), confidence_bound)
+    return observed + (peer_rate / stubbornness) * np.where(active, observed - mean, 0.0)
+
+
+def equilibrium_anchors(world: World, reference: ModelParams) -> Anchors:
+    """Anchors that hold the observed world still under ``reference`` parameters (docs/ODD.md 7.4)."""
+    from sim.network import influence_matrix
+
+    peers = PeerOperator.build(
+        influence_matrix(
+            world.membership,
+            world.subregion,
+            reference.org_weights,
+            reference.region_weight,
+            world.iso3,
+        )
+    )
+    return Anchors(
+        disposition=equilibrium_anchor(
+            world.alignment,
+            peers,
+            reference.peer_weight,
+            reference.stubbornness,
+            reference.confidence_bound,
+        ),
+        norm_disposition=equilibrium_anchor(
+            world.non_intervention, peers, reference.norm_peer_weight, reference.norm_stubbornness
+        ),
     )
 
 
@@ -101,26 +175,45 @@ class Prepared:
 
     nonleader: np.ndarray  # 1.0 except the two leaders (who get no budget)
     leader_rows: np.ndarray
-    investment_base: np.ndarray  # s_i, or g_i * a_i for 'swing' (times 1 - |x_i| each step)
+    investment_base: np.ndarray  # s_i (for 'swing' without its per-step factor 1 - |x_i|)
     gdp_bn: np.ndarray
     pressure_static: np.ndarray | None  # w_i of the state-free strategies
-    backlash_base: np.ndarray  # beta * n_i
     tie_gain: np.ndarray  # 1 + lambda_tau * tau_i
-    disposition: np.ndarray
+    disposition: np.ndarray  # u
+    norm_disposition: np.ndarray  # nu
 
 
-def prepare(world: World, params: ModelParams) -> Prepared:
-    """The constants of ``investment_targets`` / ``pressure_targets`` / ``step`` (see there)."""
-    leader = world.leader_mask
-    nonleader = (~leader).astype(float)
-    access = np.where(world.security_tie >= 1.0, params.china_allied_access, 1.0) * nonleader
+def investment_base(world: World, params: ModelParams) -> np.ndarray:
+    """State-free part of the Chinese targeting weights (docs/ODD.md 7.1):
+
+        s_i = Y_i * (phi + g_i) * (rho if African/Arab) * a_i * (0 if it recognises Taiwan)
+
+    Y_i nominal GDP (absorptive capacity: a project's size scales with the economy it is built
+    in), phi = china_market_weight (commercial contracts where the gap is closed), g_i the
+    digital gap. 'need' drops rho, 'uniform' keeps only Y_i; leaders get nothing.
+    """
+    nonleader = (~world.leader_mask).astype(float)
+    access = np.where(world.security_tie >= 1.0, params.china_allied_access, 1.0)
+    recognition = (~world.recognises_taiwan).astype(float)
     strategy = params.china_targeting
+    market_and_need = params.china_market_weight + world.digital_gap
     if strategy == "africa_arab_need":
-        base = world.digital_gap * np.where(world.priority > 0, params.china_priority_weight, 1.0)
+        base = market_and_need * np.where(world.priority > 0, params.china_priority_weight, 1.0)
     elif strategy == "uniform":
         base = np.ones(world.n)
     else:  # need, and swing (whose state-dependent factor is applied per step)
-        base = world.digital_gap
+        base = market_and_need
+    return world.gdp_bn * base * access * recognition * nonleader
+
+
+def prepare(world: World, params: ModelParams, anchors: Anchors | None = None) -> Prepared:
+    """The constants of ``investment_targets`` / ``pressure_targets`` / ``step`` (see there).
+
+    Without ``anchors`` they are the equilibrium anchors under ``params`` themselves.
+    """
+    leader = world.leader_mask
+    nonleader = (~leader).astype(float)
+    anchors = anchors or equilibrium_anchors(world, params)
     pressure_static = {
         "allies": world.security_tie * nonleader,
         "uniform": nonleader,
@@ -128,26 +221,27 @@ def prepare(world: World, params: ModelParams) -> Prepared:
     return Prepared(
         nonleader=nonleader,
         leader_rows=np.flatnonzero(leader),
-        investment_base=base * access,
+        investment_base=investment_base(world, params),
         gdp_bn=world.gdp_bn,
         pressure_static=pressure_static,
-        backlash_base=params.backlash_strength * world.non_intervention,
         tie_gain=1.0 + params.security_tie_gain * world.security_tie,
-        disposition=world.disposition,
+        disposition=anchors.disposition,
+        norm_disposition=anchors.norm_disposition,
     )
 
 
 def investment_targets(
     x: np.ndarray, world: World, params: ModelParams, prepared: Prepared | None = None
 ) -> np.ndarray:
-    """Targeting weights s_i of the Chinese budget (leaders get none).
+    """Targeting weights s_i of the Chinese budget (leaders and Taiwan's recognisers get none).
 
-    africa_arab_need: s_i = g_i * (rho if African/Arab else 1) * a_i
-    need:             s_i = g_i * a_i
-    swing:            s_i = g_i * (1 - |x_i|) * a_i
-    uniform:          s_i = a_i
-    g_i = digital gap, rho = china_priority_weight, a_i = china_allied_access for US treaty
-    allies (restricted market access) else 1.
+    africa_arab_need: s_i = Y_i (phi + g_i) (rho if African/Arab else 1) a_i r_i
+    need:             s_i = Y_i (phi + g_i) a_i r_i
+    swing:            s_i = Y_i (phi + g_i) (1 - |x_i|) a_i r_i
+    uniform:          s_i = Y_i a_i r_i
+    Y_i nominal GDP, g_i digital gap, phi = china_market_weight, rho = china_priority_weight,
+    a_i = china_allied_access for US treaty allies (restricted market access) else 1, r_i = 0
+    while the nation recognises Taiwan, else 1.
     """
     k = prepared or prepare(world, params)
     if params.china_targeting == "swing":
@@ -274,8 +368,9 @@ def step(
     stock = (1.0 - params.infrastructure_depreciation) * state.stock
     stock += investment
     dependence = stock / _col(k.gdp_bn, x)
+    saturation = dependence / (dependence + params.dependence_half)  # S_i in [0, 1)
     pull = contributions[0]
-    np.multiply(dependence / (dependence + params.dependence_half), toward_china, out=pull)
+    np.multiply(saturation, toward_china, out=pull)
     pull *= params.investment_pull
     pull /= 1.0 + params.china_threat_damping * state.threat_china
 
@@ -284,7 +379,9 @@ def step(
     if extra_pressure is not None:
         pressure = pressure + _col(extra_pressure, x)
     effect = params.pressure_pull * pressure / (pressure + params.pressure_half)
-    backlash = _col(k.backlash_base, x) * (1.0 + params.threat_backlash_gain * state.threat_us)
+    backlash = (params.backlash_strength * state.norm) * (
+        1.0 + params.threat_backlash_gain * state.threat_us
+    )
     np.minimum(backlash, 1.0, out=backlash)  # both factors are >= 0
     push = backlash - (1.0 - backlash) * _col(k.tie_gain, x)  # > 0: net backfire toward China
     np.multiply(
@@ -305,12 +402,27 @@ def step(
         contributions[:, k.leader_rows] = 0.0
 
     new_alignment = _clip_unit(x + contributions.sum(axis=0))
+
+    # 5. The non-intervention norm: peers (no confidence bound: norms are not partisan),
+    # anchor, and the pull of dependence on Chinese-built infrastructure.
+    n = state.norm
+    norm_change = params.norm_peer_weight * peers.toward_peers(n, None)
+    norm_change += params.norm_stubbornness * (_col(k.norm_disposition, n) - n)
+    if params.norm_investment_pull > 0.0:
+        norm_change += params.norm_investment_pull * saturation * (1.0 - n)
+    if params.fixed_leaders:
+        norm_change[k.leader_rows] = 0.0
+    new_norm = n + norm_change
+    np.maximum(new_norm, 0.0, out=new_norm)
+    np.minimum(new_norm, 1.0, out=new_norm)
+
     decay = 1.0 - params.threat_decay
     new_state = State(
         alignment=new_alignment,
         stock=stock,
         threat_us=decay * state.threat_us,
         threat_china=decay * state.threat_china,
+        norm=new_norm,
     )
     return new_state, contributions
 

@@ -87,6 +87,15 @@ class Sanction(_Event):
     threat_increase: float = Field(0.1, ge=0.0)
 
 
+class Recognition(_Event):
+    """A nation switches diplomatic recognition between Taipei and Beijing (e.g. Panama, June
+    2017). While a nation recognises Taiwan it receives no Chinese infrastructure investment."""
+
+    kind: Literal["recognition"] = "recognition"
+    nation: NationCode
+    recognises: Literal["prc", "taiwan"]
+
+
 Event = Annotated[
     SetOrgWeight
     | JoinOrganisation
@@ -94,6 +103,7 @@ Event = Annotated[
     | SetParameter
     | ScaleParameter
     | AttributionClaim
-    | Sanction,
+    | Sanction
+    | Recognition,
     Field(discriminator="kind"),
 ]

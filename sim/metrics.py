@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.stance import StanceModel, default_stance_model, security_council_pass_probability
+
 if TYPE_CHECKING:
     from sim.dynamics import State
     from sim.params import ModelParams
@@ -37,7 +39,8 @@ METRIC_NAMES: tuple[str, ...] = (
     "sanction_support_share",
     "sanction_support_gdp_share",
     "veto_opponents",
-    "unsc_sanction_passable",
+    "unsc_pass_probability",
+    "mean_norm",
     "mean_threat_us",
     "china_stock_bn",
 )
@@ -154,41 +157,69 @@ def _binned_density(x: np.ndarray, bandwidth: float, grid: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class JointResponse:
-    """Who would back a joint cyber-sanction on North Korea."""
+    """Expected backing for a joint response (e.g. cyber sanctions) against the target state."""
 
-    backs: np.ndarray  # bool per nation
-    share_nations: float
-    share_gdp: float
-    veto_opponents: tuple[str, ...]  # veto holders that would not back it
+    support: np.ndarray  # P(yes) per nation (0 for the target itself)
+    opposition: np.ndarray  # P(no) per nation
+    share_nations: float  # expected share of the other nations voting yes
+    share_gdp: float  # expected share of their GDP
+    veto_holders: tuple[str, ...]
+    veto_probabilities: np.ndarray  # P(no) of each veto holder, in veto_holders' order
+    pass_probability: float  # P(a Security Council resolution passes)
 
     @property
-    def unsc_passable(self) -> bool:
-        """A Security Council resolution needs no veto holder against it."""
-        return not self.veto_opponents
+    def expected_vetoes(self) -> float:
+        return float(self.veto_probabilities.sum())
+
+    @property
+    def likely_vetoes(self) -> tuple[str, ...]:
+        """Veto holders more likely than not to vote no."""
+        return tuple(
+            code
+            for code, p in zip(self.veto_holders, self.veto_probabilities, strict=True)
+            if p > 0.5
+        )
 
 
 def joint_response(
-    x: np.ndarray,
-    non_intervention: np.ndarray,
+    alignment: np.ndarray,
+    norm: np.ndarray,
+    target_tie: np.ndarray,
     gdp: np.ndarray,
     iso3: np.ndarray,
     veto_mask: np.ndarray,
     target: str = "PRK",
-    threshold: float = 0.0,
-    nonintervention_weight: float = 0.5,
+    stance: StanceModel | None = None,
 ) -> JointResponse:
-    """A nation backs the sanction when x_i + w * n_i < threshold (it leans to the US-led side
-    enough to join coercion, discounted by its attachment to non-intervention); the target never
-    backs sanctions on itself. Shares are of all other nations and of their GDP."""
+    """Each nation's stance probabilities (sim.stance) and what they add up to. The target never
+    backs a measure against itself; shares are of all other nations and of their GDP."""
+    model = stance or default_stance_model()
+    no, _, yes = model.probabilities(alignment, norm, target_tie, target)
     eligible = iso3 != target
-    backs = ((x + nonintervention_weight * non_intervention) < threshold) & eligible
-    opponents = tuple(str(code) for code in iso3[veto_mask & ~backs & eligible])
+    yes = np.where(eligible, yes, 0.0)
+    no = np.where(eligible, no, 1.0)
+    permanent = veto_mask & eligible
+    elected_pool = eligible & ~veto_mask
+    p_elected = float(yes[elected_pool].mean()) if elected_pool.any() else 0.0
     return JointResponse(
-        backs=backs,
-        share_nations=float(backs.sum() / eligible.sum()),
-        share_gdp=float(gdp[backs].sum() / gdp[eligible].sum()),
-        veto_opponents=opponents,
+        support=yes,
+        opposition=no,
+        share_nations=float(yes[eligible].sum() / eligible.sum()),
+        share_gdp=float((yes * gdp)[eligible].sum() / gdp[eligible].sum()),
+        veto_holders=tuple(str(code) for code in iso3[permanent]),
+        veto_probabilities=no[permanent],
+        pass_probability=security_council_pass_probability(
+            no[permanent], yes[permanent], p_elected
+        ),
     )
+
+
+def target_tie(normalised_ties, world: World, target: str) -> np.ndarray:
+    """t_ik: the share of each nation's peer attention that goes to the target (column of W)."""
+    if target not in world.index:
+        return np.zeros(world.n)
+    column = normalised_ties[:, [world.index[target]]]
+    return np.asarray(column.toarray() if hasattr(column, "toarray") else column).ravel()
 
 
 def switches(previous_blocs: np.ndarray, blocs: np.ndarray) -> int:
@@ -202,19 +233,13 @@ def summarise(
     state: State,
     blocs: np.ndarray,
     previous_blocs: np.ndarray,
+    response: JointResponse,
 ) -> dict[str, float]:
-    """Every model-level series (METRIC_NAMES) for one run's current state (1-D arrays)."""
+    """Every model-level series (METRIC_NAMES) for one run's current state (1-D arrays);
+    ``response`` is ``joint_response`` on that state (computed once by the caller, who also
+    writes its per-nation probabilities)."""
     x = state.alignment
     out: dict[str, float] = dict(bloc_shares(blocs, world.population, world.gdp_usd))
-    response = joint_response(
-        x,
-        world.non_intervention,
-        world.gdp_usd,
-        world.iso3,
-        world.veto_mask,
-        threshold=params.sanction_threshold,
-        nonintervention_weight=params.sanction_nonintervention_weight,
-    )
     out |= {
         "mean_alignment": float(x.mean()),
         "esteban_ray": esteban_ray(x),
@@ -223,8 +248,9 @@ def summarise(
         "switches": switches(previous_blocs, blocs),
         "sanction_support_share": response.share_nations,
         "sanction_support_gdp_share": response.share_gdp,
-        "veto_opponents": len(response.veto_opponents),
-        "unsc_sanction_passable": int(response.unsc_passable),
+        "veto_opponents": response.expected_vetoes,
+        "unsc_pass_probability": response.pass_probability,
+        "mean_norm": float(state.norm.mean()),
         "mean_threat_us": float(state.threat_us.mean()),
         "china_stock_bn": float(state.stock.sum()),
     }

@@ -20,7 +20,7 @@ import pandas as pd
 from sim import dynamics
 from sim.agents import NationAgent
 from sim.events import Event
-from sim.metrics import METRIC_NAMES, summarise
+from sim.metrics import METRIC_NAMES, JointResponse, summarise
 from sim.params import ModelParams
 from sim.simulation import Simulation
 from sim.world import World
@@ -51,6 +51,8 @@ class CyberBlocModel(mesa.Model):
         nations: The nations table (default: the embedded 2023 world).
         events: Scheduled events (``sim.events``).
         baseline_date: Calendar date of step 0.
+        reference: Parameters under which the observed world is an equilibrium of peers and
+            stubbornness (default: the default parameters; docs/ODD.md 7.4).
         collect_agent_data: Also record per-agent rows in the DataCollector (Mesa tooling);
             the model's own ``history`` always records them.
         rng: Seed or generator for the run's random numbers (Mesa's ``rng``).
@@ -65,6 +67,7 @@ class CyberBlocModel(mesa.Model):
         events: Iterable[Event] = (),
         baseline_date: str = BASELINE_DATE,
         collect_agent_data: bool = True,
+        reference: ModelParams | None = None,
         rng: Any = None,
         **parameters: Any,
     ) -> None:
@@ -72,10 +75,15 @@ class CyberBlocModel(mesa.Model):
         base = params or ModelParams()
         world = World.from_frame(default_nations() if nations is None else nations)
         self.sim = Simulation(
-            world, base.replace(**parameters) if parameters else base, events, self.rng
+            world,
+            base.replace(**parameters) if parameters else base,
+            events,
+            self.rng,
+            reference=reference,
         )
         self.baseline = np.datetime64(baseline_date[:7], "M")
         self.metrics: dict[str, float] = {}
+        self.response: JointResponse | None = None
         for row in range(world.n):
             NationAgent(self, row)
         self.nations: list[NationAgent] = list(self.agents)
@@ -96,6 +104,7 @@ class CyberBlocModel(mesa.Model):
         self._observe()
 
     def _observe(self) -> None:
+        self.response = self.sim.joint_response()
         self.metrics = self.compute_metrics()
         self.history.record(self)
         self.datacollector.collect(self)
@@ -103,7 +112,8 @@ class CyberBlocModel(mesa.Model):
     def compute_metrics(self) -> dict[str, float]:
         """All model-level series for the current state (see METRIC_NAMES and docs/ODD.md)."""
         sim = self.sim
-        return summarise(sim.world, sim.params, sim.state, sim.blocs, sim.previous_blocs)
+        response = self.response or sim.joint_response()
+        return summarise(sim.world, sim.params, sim.state, sim.blocs, sim.previous_blocs, response)
 
     def apply_event(self, event: Event) -> None:
         """Carry out an event now (the front end's "trigger an event" button)."""
@@ -185,6 +195,8 @@ class RunHistory:
         self.contributions: list[np.ndarray] = []
         self.stock: list[np.ndarray] = []
         self.threat_us: list[np.ndarray] = []
+        self.norm: list[np.ndarray] = []
+        self.responses: list[JointResponse] = []
         self.metrics: list[dict[str, float]] = []
 
     def record(self, model: CyberBlocModel) -> None:
@@ -195,6 +207,8 @@ class RunHistory:
         self.contributions.append(model.contributions.copy())
         self.stock.append(model.state.stock.copy())
         self.threat_us.append(model.state.threat_us.copy())
+        self.norm.append(model.state.norm.copy())
+        self.responses.append(model.response)
         self.metrics.append(dict(model.metrics))
 
     def model_frame(self) -> pd.DataFrame:
@@ -220,4 +234,9 @@ class RunHistory:
             columns[f"d_{mechanism}"] = contributions[:, k, :].ravel()
         columns["infrastructure_stock_bn"] = np.concatenate(self.stock)
         columns["threat_us"] = np.concatenate(self.threat_us)
+        columns["non_intervention"] = np.concatenate(self.norm)
+        columns["joint_response_support"] = np.concatenate([r.support for r in self.responses])
+        columns["joint_response_opposition"] = np.concatenate(
+            [r.opposition for r in self.responses]
+        )
         return pd.DataFrame(columns)

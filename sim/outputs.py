@@ -94,18 +94,8 @@ def summary(model: CyberBlocModel, resolved: ResolvedScenario) -> dict[str, Any]
 
 
 def model_veto_opponents(model: CyberBlocModel) -> tuple[str, ...]:
-    from sim.metrics import joint_response
-
-    w = model.world
-    return joint_response(
-        model.state.alignment,
-        w.non_intervention,
-        w.gdp_usd,
-        w.iso3,
-        w.veto_mask,
-        threshold=model.params.sanction_threshold,
-        nonintervention_weight=model.params.sanction_nonintervention_weight,
-    ).veto_opponents
+    """Veto holders more likely than not to vote no on a joint response now."""
+    return model.sim.joint_response().likely_vetoes
 
 
 def _blocs(metrics: dict[str, float]) -> dict[str, dict[str, float]]:

@@ -80,15 +80,25 @@ class ModelParams(BaseModel):
     china_targeting: ChinaTargeting = _field(
         "africa_arab_need",
         "choice",
-        "How the budget is split: 'africa_arab_need' = by infrastructure need with priority to "
-        "African and Arab states; 'need' = by need only; 'swing' = by need times closeness to "
-        "neutrality; 'uniform' = equal shares.",
+        "How the budget is split (every strategy scales by the economy's size, its absorptive "
+        "capacity): 'africa_arab_need' = by market plus infrastructure need, with priority to "
+        "African and Arab states; 'need' = by market plus need only; 'swing' = by market plus need "
+        "times closeness to neutrality; 'uniform' = by economy size only. Nations that recognise "
+        "Taiwan get nothing.",
     )
     china_priority_weight: float = _field(
         3.0,
         "ratio",
         "Targeting weight of an African or Arab state relative to another state of equal need.",
         ge=0.0,
+    )
+    china_market_weight: float = _field(
+        0.25,
+        "ratio",
+        "Targeting weight of a fully connected economy relative to the need term: commercial "
+        "network and cloud contracts (e.g. Gulf 5G) where the digital gap is already closed.",
+        ge=0.0,
+        le=10.0,
     )
     china_allied_access: float = _field(
         0.25,
@@ -206,7 +216,33 @@ class ModelParams(BaseModel):
     stubbornness: float = _field(
         0.03,
         "1/step",
-        "Monthly pull back toward each nation's own disposition (its 2023 alignment).",
+        "Monthly pull back toward each nation's own disposition (docs/ODD.md 7.4: the anchor that "
+        "makes the observed starting alignment an equilibrium of peers and stubbornness).",
+        ge=0.0,
+        le=1.0,
+    )
+
+    # --- 4b. The non-intervention ("cyber sovereignty") norm -----------------------------------
+    norm_peer_weight: float = _field(
+        0.03,
+        "1/step",
+        "Monthly rate at which a nation's non-intervention norm moves toward its peers' norms "
+        "(the norm spreads through the organisations and regions of the influence network).",
+        ge=0.0,
+        le=1.0,
+    )
+    norm_stubbornness: float = _field(
+        0.03,
+        "1/step",
+        "Monthly pull of the norm back toward the nation's own norm disposition.",
+        ge=0.0,
+        le=1.0,
+    )
+    norm_investment_pull: float = _field(
+        0.0,
+        "1/step",
+        "Largest monthly pull of the norm toward full non-intervention from dependence on "
+        "Chinese-built infrastructure (same saturation as the alignment pull).",
         ge=0.0,
         le=1.0,
     )
@@ -268,19 +304,11 @@ class ModelParams(BaseModel):
         gt=0.0,
         le=1.0,
     )
-    sanction_threshold: float = _field(
-        0.0,
-        "score",
-        "A nation backs a joint cyber-sanction on North Korea when alignment + "
-        "sanction_nonintervention_weight * non_intervention is below this.",
-        ge=-1.0,
-        le=2.0,
-    )
-    sanction_nonintervention_weight: float = _field(
-        0.5,
-        "score",
-        "How much a nation's non-intervention commitment holds it back from sanctions.",
-        ge=0.0,
+    joint_response_target: str = _field(
+        "PRK",
+        "ISO3",
+        "The state a joint response (e.g. cyber sanctions) would be directed against.",
+        pattern=r"^[A-Z]{3}$",
     )
 
     @field_validator("org_weights", mode="before")
@@ -301,6 +329,11 @@ class ModelParams(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> ModelParams:
+        if self.norm_peer_weight + self.norm_stubbornness > 1.0:
+            raise ValueError(
+                "norm_peer_weight + norm_stubbornness must be <= 1; got "
+                f"{self.norm_peer_weight} + {self.norm_stubbornness}"
+            )
         if self.peer_weight + self.stubbornness > 1.0:
             raise ValueError(
                 "peer_weight + stubbornness must be <= 1 (otherwise a nation overshoots its "

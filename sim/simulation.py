@@ -20,17 +20,20 @@ from sim.events import (
     Event,
     JoinOrganisation,
     LeaveOrganisation,
+    Recognition,
     Sanction,
     ScaleParameter,
     SetOrgWeight,
     SetParameter,
 )
-from sim.metrics import assign_blocs
+from sim.metrics import JointResponse, assign_blocs, joint_response, target_tie
 from sim.network import influence_matrix
 from sim.params import ORGANISATIONS, ModelParams
+from sim.ties import W_TIES
 from sim.world import ROLE_STRENGTH, TREATY_TIE, World
 
-#: Joining these brings a US defence commitment (e.g. Finland joining NATO in April 2023).
+#: Joining these brings a US defence commitment (e.g. Finland joining NATO in April 2023): the
+#: nation's security tie becomes 1 and it joins the US alliance system as a spoke.
 SECURITY_ORGANISATIONS = ("nato", "five_eyes")
 
 
@@ -43,6 +46,10 @@ class Simulation:
         events: Scheduled events.
         rngs: One generator (a single run, 1-D state) or a sequence of R generators (R
             replicates, (n, R) state; column r draws its noise from rngs[r]).
+        reference: Parameters under which the observed starting world is an equilibrium of
+            peers and stubbornness (the anchors, docs/ODD.md 7.4). Default: the model's default
+            parameters, so a scenario's own changes to the network act as interventions on
+            today's world; calibration passes each candidate's own parameters.
     """
 
     def __init__(
@@ -51,7 +58,9 @@ class Simulation:
         params: ModelParams,
         events: Iterable[Event],
         rngs: np.random.Generator | Sequence[np.random.Generator],
+        reference: ModelParams | None = None,
     ) -> None:
+        self.anchors = dynamics.equilibrium_anchors(world, reference or ModelParams())
         self.world = world
         self.params = params
         self.stacked = not isinstance(rngs, np.random.Generator)
@@ -62,6 +71,7 @@ class Simulation:
             self.events[event.step].append(event)
         self.sanctions: list[tuple[int, float, int]] = []  # (row, intensity, last step)
         self.step_index = 0
+        self._stepping = False  # True while this step's scheduled events are applied
         self.state = dynamics.initial_state(
             world, params, replicates=len(self.rngs) if self.stacked else None
         )
@@ -73,8 +83,12 @@ class Simulation:
     def step(self) -> None:
         """One month: this step's events, then the synchronous update of every nation."""
         self.step_index += 1
-        for event in self.events.get(self.step_index, ()):
-            self.apply_event(event)
+        self._stepping = True
+        try:
+            for event in self.events.get(self.step_index, ()):
+                self.apply_event(event)
+        finally:
+            self._stepping = False
         self.state, self.contributions = dynamics.step(
             self.state,
             self.world,
@@ -98,13 +112,48 @@ class Simulation:
             generator.standard_normal(out=row)
         return self.params.noise_sd * buffer.T
 
+    def joint_response(self, column: int | None = None) -> JointResponse:
+        """Stances on a joint response against ``params.joint_response_target`` now (one run,
+        or column ``column`` of stacked replicates); sim.metrics.joint_response."""
+        state = self.state
+        x, n = state.alignment, state.norm
+        if column is not None:
+            x, n = x[:, column], n[:, column]
+        target = self.params.joint_response_target
+        world = self.world
+        return joint_response(
+            x,
+            n,
+            target_tie(self.peers.normalised, world, target),
+            world.gdp_usd,
+            world.iso3,
+            world.veto_mask,
+            target=target,
+        )
+
+    def column_state(self, column: int) -> dynamics.State:
+        """Replicate ``column`` of a stacked run as a 1-D state (views, no copies)."""
+        s = self.state
+        return dynamics.State(
+            s.alignment[:, column],
+            s.stock[:, column],
+            s.threat_us[:, column],
+            s.threat_china[:, column],
+            s.norm[:, column],
+        )
+
     def assign_blocs(self) -> np.ndarray:
         p = self.params
         return assign_blocs(self.state.alignment, p.us_bloc_threshold, p.china_bloc_threshold)
 
     # --- events --------------------------------------------------------------------------------
     def apply_event(self, event: Event) -> None:
-        """Carry out one scheduled event on the state, the parameters or the network."""
+        """Carry out one event on the state, the parameters or the network.
+
+        Scheduled events are applied at the start of their step. An event triggered between steps
+        (the front end's button) takes effect from the next step: a sanction of duration d then
+        adds its pressure in exactly the d steps that follow.
+        """
         match event:
             case SetOrgWeight(organisation=org, weight=weight):
                 self.params = self.params.replace(
@@ -128,21 +177,49 @@ class Simulation:
                     self.state.threat_china = self.state.threat_china + shock
             case Sanction(target=code, intensity=intensity, duration=duration) as sanction:
                 row = self.world.idx(code)
-                self.sanctions.append((row, intensity, self.step_index + duration - 1))
+                first = self.step_index if self._stepping else self.step_index + 1
+                self.sanctions.append((row, intensity, first + duration - 1))
                 self.state.threat_us[row] += sanction.threat_increase
+            case Recognition(nation=code, recognises=side):
+                recognition = self.world.recognises_taiwan.copy()
+                recognition[self.world.idx(code)] = side == "taiwan"
+                self.world = replace(self.world, recognises_taiwan=recognition)
             case _:
                 raise TypeError(f"unknown event {event!r}")
 
     def set_membership(self, code: str, org: str, strength: float) -> None:
+        """Change one membership and every tie it implies (docs/ODD.md 7.6).
+
+        Joining NATO or the Five Eyes makes the nation a full US ally (security tie 1, a spoke
+        of the US alliance system); leaving the last of them ends that tie (the model knows no
+        other treaty it could fall back on). The nation's disposition moves by W_TIES times the
+        change in its tie score, as the starting alignment weighs ties (docs/initial_alignment.md).
+        """
         row = self.world.idx(code)
+        before = self.world.tie_score()
         membership = self.world.membership.copy()
         membership[row, ORGANISATIONS.index(org)] = strength
-        world = self.world.with_membership(membership)
-        if org in SECURITY_ORGANISATIONS and strength > 0:
-            tie = world.security_tie.copy()
-            tie[row] = max(tie[row], TREATY_TIE)
-            world = replace(world, security_tie=tie)
-        self.world = world
+        tie = self.world.security_tie.copy()
+        if org == "us_alliance" and code != "USA":
+            tie[row] = strength
+        elif org in SECURITY_ORGANISATIONS:
+            in_security_org = any(
+                membership[row, ORGANISATIONS.index(o)] > 0 for o in SECURITY_ORGANISATIONS
+            )
+            if strength > 0:
+                tie[row] = TREATY_TIE
+            elif not in_security_org:
+                tie[row] = 0.0
+            if code != "USA":
+                membership[row, ORGANISATIONS.index("us_alliance")] = tie[row]
+        self.world = replace(self.world, membership=membership, security_tie=tie)
+        shift = W_TIES * (self.world.tie_score() - before)
+        if shift.any():
+            self.anchors = dynamics.Anchors(
+                disposition=self.anchors.disposition + shift,
+                norm_disposition=self.anchors.norm_disposition,
+            )
+            self.prepared = dynamics.prepare(self._world, self._params, self.anchors)
         self.rebuild_network()
 
     def sanction_pressure(self) -> np.ndarray | None:
@@ -165,7 +242,7 @@ class Simulation:
         # Kernel constants depend on the parameters: recompute them whenever an event changes one.
         self._params = value
         if hasattr(self, "_world"):
-            self.prepared = dynamics.prepare(self._world, value)
+            self.prepared = dynamics.prepare(self._world, value, self.anchors)
 
     @property
     def world(self) -> World:
@@ -175,7 +252,7 @@ class Simulation:
     def world(self, value: World) -> None:
         self._world = value
         if hasattr(self, "_params"):
-            self.prepared = dynamics.prepare(value, self._params)
+            self.prepared = dynamics.prepare(value, self._params, self.anchors)
 
     def rebuild_network(self) -> None:
         self.ties = influence_matrix(
@@ -183,6 +260,7 @@ class Simulation:
             self.world.subregion,
             self.params.org_weights,
             self.params.region_weight,
+            self.world.iso3,
         )
         self.peers = dynamics.PeerOperator.build(self.ties)
 

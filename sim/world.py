@@ -14,6 +14,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from sim import ties
 from sim.params import ORGANISATIONS
 
 #: Membership strength by role. An SCO observer attends summits but does not vote; a dialogue
@@ -62,20 +63,28 @@ def membership_from_frame(frame: pd.DataFrame) -> np.ndarray:
 
 @dataclass(frozen=True)
 class World:
-    """Static attributes of the nations, one row per nation, in the table's order."""
+    """Static attributes of the nations, one row per nation, in the table's order.
+
+    "Static" within a run except through events (joins, leaves, recognition switches), which
+    replace the world with a modified copy.
+    """
 
     iso3: np.ndarray
     name: np.ndarray
     region: np.ndarray
     subregion: np.ndarray  # the region used for peer ties (M49 intermediate region)
     population: np.ndarray
-    gdp_usd: np.ndarray
+    gdp_usd: np.ndarray  # nominal GDP, current USD (dependence and GDP shares)
+    gdp_ppp_usd: np.ndarray  # GDP at purchasing-power parity (reported alongside)
     digital_gap: np.ndarray
     priority: np.ndarray  # 1.0 for African or Arab states (Digital Silk Road focus)
-    security_tie: np.ndarray  # 0, 0.5 (MNNA) or 1 (treaty ally / Five Eyes)
-    non_intervention: np.ndarray  # [0, 1], from UNGA votes (docs/initial_alignment.md)
-    disposition: np.ndarray  # initial alignment in [-1, 1], also the stubbornness anchor
+    security_tie: np.ndarray  # tau: 0, 0.5 (Rio Treaty / MNNA) or 1 (treaty ally, NATO, ...)
+    non_intervention: np.ndarray  # n(0) in [0, 1], from UNGA votes (docs/initial_alignment.md)
+    alignment: np.ndarray  # x(0) in [-1, 1]: observed starting alignment
     membership: np.ndarray  # (n, len(ORGANISATIONS)) strength in [0, 1]
+    recognises_taiwan: np.ndarray  # bool: diplomatic recognition of the Republic of China
+    un_charter_friends: np.ndarray  # bool: Group of Friends in Defense of the UN Charter
+    bri_mou: np.ndarray  # bool: a Belt and Road cooperation document signed
     index: dict[str, int] = field(repr=False)
 
     @property
@@ -84,7 +93,7 @@ class World:
 
     @cached_property
     def gdp_bn(self) -> np.ndarray:
-        """GDP in USD billions: the unit of the investment budget and stock."""
+        """Nominal GDP in USD billions: the unit of the investment budget and stock."""
         return self.gdp_usd / 1e9
 
     @cached_property
@@ -94,6 +103,23 @@ class World:
     @cached_property
     def veto_mask(self) -> np.ndarray:
         return np.isin(self.iso3, VETO_HOLDERS)
+
+    def column(self, organisation: str) -> np.ndarray:
+        """Membership strength of every nation in one organisation."""
+        return self.membership[:, ORGANISATIONS.index(organisation)]
+
+    def tie_score(self) -> np.ndarray:
+        """The security-tie score of every nation under the current memberships (sim.ties)."""
+        return ties.tie_score(
+            security_tie=self.security_tie,
+            eu=self.column("eu"),
+            extra_us=ties.extra_us_ties(self.iso3),
+            csto=self.column("csto"),
+            sco_strength=self.column("sco"),
+            brics=self.column("brics"),
+            un_charter_friends=self.un_charter_friends,
+            bri_mou=self.bri_mou,
+        )
 
     def idx(self, iso3: str) -> int:
         """Row of a nation; KeyError names the unknown code."""
@@ -113,18 +139,24 @@ class World:
         peer_region = "intermediate_region" if "intermediate_region" in frame else "subregion"
         priority = np.maximum(_flag(frame, "african"), _flag(frame, "arab_state"))
         iso3 = frame["iso3"].to_numpy(dtype=str)
+        gdp = frame["gdp_usd"].to_numpy(dtype=float)
+        ppp = frame["gdp_ppp_usd"].to_numpy(dtype=float) if "gdp_ppp_usd" in frame else gdp
         return cls(
             iso3=iso3,
             name=frame["name"].to_numpy(dtype=str),
             region=frame["region"].to_numpy(dtype=str),
             subregion=frame[peer_region].to_numpy(dtype=str),
             population=frame["population"].to_numpy(dtype=float),
-            gdp_usd=frame["gdp_usd"].to_numpy(dtype=float),
+            gdp_usd=gdp,
+            gdp_ppp_usd=ppp,
             digital_gap=np.clip(frame["digital_gap"].to_numpy(dtype=float), 0.0, 1.0),
             priority=priority,
             security_tie=frame["security_tie"].to_numpy(dtype=float),
             non_intervention=np.clip(frame["non_intervention"].to_numpy(dtype=float), 0.0, 1.0),
-            disposition=np.clip(frame["alignment_initial"].to_numpy(dtype=float), -1.0, 1.0),
+            alignment=np.clip(frame["alignment_initial"].to_numpy(dtype=float), -1.0, 1.0),
             membership=membership_from_frame(frame),
+            recognises_taiwan=_flag(frame, "recognises_taiwan") > 0,
+            un_charter_friends=_flag(frame, "un_charter_friends") > 0,
+            bri_mou=_flag(frame, "bri_mou") > 0,
             index={code: i for i, code in enumerate(iso3)},
         )

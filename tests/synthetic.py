@@ -31,6 +31,7 @@ def synthetic_nations(n: int = 30, seed: int = 0) -> pd.DataFrame:
     )
     for flag in FLAGS:
         frame[flag] = (rng.random(n) < 0.25).astype(int)
+    frame["recognises_taiwan"] = (rng.random(n) < 0.15).astype(int)
     frame["security_tie"] = np.where(
         frame["us_treaty_ally"] | frame["five_eyes"], 1.0, 0.5 * frame["us_mnna"]
     )
@@ -44,4 +45,5 @@ def synthetic_nations(n: int = 30, seed: int = 0) -> pd.DataFrame:
         1,
     ]
     frame.loc[frame.iso3 == "PRK", "alignment_initial"] = 0.95
+    frame.loc[frame.iso3.isin(["USA", "CHN"]), "recognises_taiwan"] = 0
     return frame

@@ -20,8 +20,7 @@ MODEL_COLUMNS = {
     "date": "str",
     **dict.fromkeys(METRIC_NAMES, "float64"),
 }
-INT_METRICS = ("us_count", "nonaligned_count", "china_count", "emergent_blocs", "switches",
-               "veto_opponents", "unsc_sanction_passable")  # fmt: skip
+INT_METRICS = ("us_count", "nonaligned_count", "china_count", "emergent_blocs", "switches")
 for name in INT_METRICS:
     MODEL_COLUMNS[name] = "int64"
 
@@ -39,6 +38,9 @@ NATION_COLUMNS = {
     "d_noise": "float64",
     "infrastructure_stock_bn": "float64",
     "threat_us": "float64",
+    "non_intervention": "float64",
+    "joint_response_support": "float64",
+    "joint_response_opposition": "float64",
 }
 
 

@@ -47,13 +47,43 @@ def test_stubbornness_reaches_friedkin_johnsen_equilibrium():
     params = {**QUIET, "stubbornness": sigma}
     model = CyberBlocModel(nations=connected_nations(), rng=0, peer_weight=alpha, **params)
     W = model.peers.normalised.toarray()
-    u = model.world.disposition
+    u = model.sim.anchors.disposition
     lam = alpha / (alpha + sigma)
     expected = np.linalg.solve(np.eye(len(u)) - lam * W, (1 - lam) * u)
     for _ in range(2000):
         model.step()
     assert np.allclose(model.state.alignment, expected, atol=1e-10)
     assert not np.allclose(expected, u, atol=1e-3)  # peers did move the equilibrium
+    # these rates differ from the reference (default) ones, so the observed start is not it
+    assert not np.allclose(expected, model.world.alignment, atol=1e-3)
+
+
+def test_real_2023_world_is_the_friedkin_johnsen_fixed_point_of_the_defaults():
+    """With the production defaults on the real network and no drivers or noise, the anchors make
+    the observed 2023 alignments and norms the fixed point x* = (I - Lambda W)^-1 (I - Lambda) u
+    (fixed leaders enter as constant rows: the US and China keep x = -1, +1)."""
+    model = CyberBlocModel(rng=0, china_budget=0.0, us_pressure_budget=0.0, noise_sd=0.0)
+    p = model.params
+    W = model.peers.normalised.toarray()
+    u = model.sim.anchors.disposition.copy()
+    x0 = model.world.alignment
+    leaders = model.world.leader_mask
+    lam = p.peer_weight / (p.peer_weight + p.stubbornness)
+    # fixed leaders: their rows are x_i = x_i(0); the others solve x = Lambda W x + (1-Lambda) u
+    A = np.eye(len(u)) - lam * W
+    b = (1 - lam) * u
+    A[leaders] = 0.0
+    A[leaders, leaders] = 1.0
+    b[leaders] = x0[leaders]
+    fixed_point = np.linalg.solve(A, b)
+    assert np.allclose(fixed_point, x0, atol=1e-9)
+    for _ in range(240):
+        model.step()
+    assert np.allclose(model.state.alignment, x0, atol=1e-9)
+    assert np.allclose(model.state.norm, model.world.non_intervention, atol=1e-9)
+    # the anchors are not the observed values themselves: peers pull hard-liners inward
+    prk = model.world.idx("PRK")
+    assert u[prk] > x0[prk] + 0.3
 
 
 def test_investment_moves_targets_toward_china_and_leaves_isolated_untargeted_alone():
@@ -62,6 +92,7 @@ def test_investment_moves_targets_toward_china_and_leaves_isolated_untargeted_al
     flags = [c for c in frame.columns if frame[c].isin([0, 1]).all() and c not in ("digital_gap",)]
     frame.loc[isolated, flags] = 0
     frame.loc[isolated, ["subregion", "digital_gap", "security_tie"]] = ["Nowhere", 0.0, 0.0]
+    frame.loc[isolated, "recognises_taiwan"] = 1  # no investment while it recognises Taiwan
     moved = {}
     for peer_weight in (0.0, 0.05):
         params = {**QUIET, "china_budget": 5.0, "peer_weight": peer_weight, "fixed_leaders": True}

@@ -15,6 +15,11 @@ VARIANTS = [
     {"china_targeting": "swing", "us_targeting": "swing"},
     {"china_targeting": "need", "us_targeting": "allies", "fixed_leaders": False},
     {"china_targeting": "uniform", "us_targeting": "uniform", "noise_sd": 0.05},
+    {
+        "org_weights": {"five_eyes": 6.0, "nam": 0.5},
+        "region_weight": 1.0,
+        "norm_investment_pull": 0.05,
+    },
 ]
 
 
@@ -27,4 +32,22 @@ def test_kernel_matches_per_agent_reference_on_synthetic_world(overrides):
         fast.step()
         slow.step()
         assert np.max(np.abs(fast.state.alignment - np.array(slow.alignment))) < 1e-12
+        assert np.max(np.abs(fast.state.norm - np.array(slow.norms))) < 1e-12
     assert np.ptp(fast.state.alignment) > 0.1  # something actually happened
+    moved = fast.state.alignment - fast.world.alignment
+    assert np.abs(moved).max() > 0.01
+
+
+def test_kernel_matches_per_agent_reference_on_the_real_2023_world():
+    """The production network, anchors and targeting on the embedded world, against the
+    reference built from the raw table columns."""
+    from sim.data.nations import load_nations
+
+    frame = load_nations()
+    fast = CyberBlocModel(nations=frame, rng=3, china_budget=4.0)
+    slow = ReferenceModel(nations=frame, rng=3, china_budget=4.0)
+    for _ in range(24):
+        fast.step()
+        slow.step()
+    assert np.max(np.abs(fast.state.alignment - np.array(slow.alignment))) < 1e-12
+    assert np.max(np.abs(fast.state.norm - np.array(slow.norms))) < 1e-12

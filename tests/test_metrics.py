@@ -15,6 +15,7 @@ from sim.metrics import (
     joint_response,
     switches,
 )
+from sim.stance import StanceModel, at_least
 
 
 def test_assign_blocs_thresholds_inclusive():
@@ -84,18 +85,64 @@ def test_emergent_blocs_ignore_tiny_outlier_groups():
     assert len(emergent_blocs(x, bandwidth=0.1).sizes) == 1
 
 
-def test_joint_response_counts_backers_and_vetoes():
+STANCE = StanceModel(
+    alignment=-2.0,
+    norm=-3.0,
+    target_tie=-4.0,
+    cut_no=-2.0,
+    cut_abstain=1.0,
+    target_effects={"PRK": 0.5, "IRN": -0.5},
+)
+
+
+def test_stance_probabilities_are_the_ordered_logit_formula():
+    x, n, t = np.array([-1.0, 0.2, 1.0]), np.array([0.0, 0.5, 1.0]), np.array([0.0, 0.1, 0.3])
+    no, abstain, yes = STANCE.probabilities(x, n, t, "PRK")
+    eta = -2.0 * x - 3.0 * n - 4.0 * t + 0.5
+    logistic = lambda z: 1.0 / (1.0 + np.exp(-z))  # noqa: E731
+    assert np.allclose(no, logistic(-2.0 - eta))
+    assert np.allclose(yes, 1.0 - logistic(1.0 - eta))
+    assert np.allclose(no + abstain + yes, 1.0)
+    assert (abstain > 0).all()
+    # a target without recorded votes gets the mean target effect (0 here)
+    no_new, _, _ = STANCE.probabilities(x, n, t, "XYZ")
+    assert np.allclose(no_new, logistic(-2.0 - (eta - 0.5)))
+
+
+def test_poisson_binomial_tail_matches_enumeration():
+    p = np.array([0.1, 0.5, 0.9, 0.3])
+    outcomes = np.array(np.meshgrid(*[[0, 1]] * 4)).reshape(4, -1).T
+    weights = np.prod(np.where(outcomes == 1, p, 1 - p), axis=1)
+    for k in range(5):
+        assert at_least(p, k) == pytest.approx(weights[outcomes.sum(axis=1) >= k].sum())
+
+
+def test_joint_response_expected_backing_and_security_council_outcome():
     iso3 = np.array(["USA", "GBR", "CHN", "RUS", "FRA", "PRK", "IND"])
     x = np.array([-1.0, -0.8, 1.0, 0.7, -0.6, 1.0, 0.0])
-    nonint = np.array([0.0, 0.1, 0.9, 0.9, 0.1, 1.0, 0.6])
+    norm = np.array([0.0, 0.1, 0.9, 0.9, 0.1, 1.0, 0.6])
+    tie = np.zeros(7)
     gdp = np.array([25.0, 3.0, 18.0, 2.0, 3.0, 0.02, 3.0])
     veto = np.isin(iso3, ["USA", "GBR", "FRA", "RUS", "CHN"])
-    out = joint_response(x, nonint, gdp, iso3, veto, threshold=0.0, nonintervention_weight=0.5)
-    assert out.backs.tolist() == [True, True, False, False, True, False, False]
-    assert out.share_nations == pytest.approx(3 / 6)  # PRK itself is not counted
-    assert out.share_gdp == pytest.approx(31 / 54)
-    assert out.veto_opponents == ("CHN", "RUS")
-    assert not out.unsc_passable
+    out = joint_response(x, norm, tie, gdp, iso3, veto, target="PRK", stance=STANCE)
+    no, _, yes = STANCE.probabilities(x, norm, tie, "PRK")
+    others = iso3 != "PRK"
+    assert out.support[~others] == 0.0  # the target never backs a measure against itself
+    assert out.share_nations == pytest.approx(yes[others].mean())
+    assert out.share_gdp == pytest.approx((yes * gdp)[others].sum() / gdp[others].sum())
+    assert out.veto_holders == ("USA", "GBR", "CHN", "RUS", "FRA")
+    assert np.allclose(out.veto_probabilities, no[veto])
+    assert out.likely_vetoes == ("CHN", "RUS")
+    # pass = no veto, and >= 9 yes among the 5 permanent (given no veto) and 10 elected (IND's)
+    permanent_yes = yes[veto] / (1 - no[veto])
+    expected = np.prod(1 - no[veto]) * at_least(np.r_[permanent_yes, [yes[6]] * 10], 9)
+    assert out.pass_probability == pytest.approx(expected)
+    assert out.pass_probability < 0.05
+    # with everyone but the target turned toward the US side, the resolution becomes passable
+    friendly = joint_response(
+        np.where(others, -0.8, x), np.where(others, 0.0, norm), tie, gdp, iso3, veto, "PRK", STANCE
+    )
+    assert friendly.pass_probability > 0.5 and friendly.likely_vetoes == ()
 
 
 def test_switches():

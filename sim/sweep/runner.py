@@ -31,7 +31,6 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from sim.dynamics import State
 from sim.metrics import summarise
 from sim.scenario import Scenario
 from sim.simulation import Simulation
@@ -215,14 +214,10 @@ def simulate(
             metrics = summarise(
                 sim.world,
                 sim.params,
-                State(
-                    state.alignment[:, column],
-                    state.stock[:, column],
-                    state.threat_us[:, column],
-                    state.threat_china[:, column],
-                ),
+                sim.column_state(column),
                 sim.blocs[:, column],
                 sim.previous_blocs[:, column],
+                sim.joint_response(column),
             )
             runs["point"].append(item.point)
             runs["replicate"].append(replicates[column])

@@ -15,7 +15,7 @@ import networkx as nx
 import numpy as np
 
 from sim.geo import LAT_RANGE, LON_RANGE, load_world
-from sim.network import influence_matrix
+from sim.network import influence_matrix, row_normalise
 from sim.params import DEFAULT_ORG_WEIGHTS, ModelParams
 from sim.world import World
 
@@ -98,7 +98,7 @@ _LAYOUTS: dict[tuple, np.ndarray] = {}
 
 #: A faint tie between every pair of nations, for the layout only: without it, groups with no
 #: tie to the rest (e.g. Polynesia) drift off and squeeze everything else into a corner.
-LAYOUT_BACKGROUND_TIE = 0.02
+LAYOUT_BACKGROUND_TIE = 0.002
 
 
 def network_layout(world: World) -> np.ndarray:
@@ -108,9 +108,15 @@ def network_layout(world: World) -> np.ndarray:
     key = world_key(world)
     if key not in _LAYOUTS:
         ties = influence_matrix(
-            world.membership, world.subregion, DEFAULT_ORG_WEIGHTS, ModelParams().region_weight
+            world.membership,
+            world.subregion,
+            DEFAULT_ORG_WEIGHTS,
+            ModelParams().region_weight,
+            world.iso3,
         )
-        weights = ties.toarray() + LAYOUT_BACKGROUND_TIE
+        # Row-normalised attention, made symmetric for the spring layout (A is directed).
+        attention = row_normalise(ties).toarray()
+        weights = attention + attention.T + LAYOUT_BACKGROUND_TIE
         np.fill_diagonal(weights, 0.0)
         layout = nx.spring_layout(nx.from_numpy_array(weights), seed=7, iterations=100)
         xy = np.array([layout[i] for i in range(world.n)])

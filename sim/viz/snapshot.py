@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.dynamics import MECHANISMS
-from sim.metrics import joint_response
 from sim.params import ORGANISATIONS
 from sim.viz.colors import BLOC_COLOURS, BLOC_KEYS, BLOC_LABELS, alignment_hex
 from sim.viz.params_ui import org_label
@@ -92,22 +91,15 @@ def bloc_layers(model: CyberBlocModel, upto: int, measure: str) -> tuple[list[in
 
 
 def dprk_response(model: CyberBlocModel, snap: Snapshot) -> dict[str, object]:
-    """The North Korea joint-response measure at this step (sim.metrics.joint_response)."""
-    w, p = model.world, model.params
-    response = joint_response(
-        snap.alignment,
-        w.non_intervention,
-        w.gdp_usd,
-        w.iso3,
-        w.veto_mask,
-        threshold=p.sanction_threshold,
-        nonintervention_weight=p.sanction_nonintervention_weight,
-    )
+    """The joint-response measure at this step (sim.metrics.joint_response, as recorded)."""
+    step = min(snap.step, len(model.history.responses) - 1)
+    response = model.history.responses[step]
     return {
         "share_nations": response.share_nations,
         "share_gdp": response.share_gdp,
-        "veto_opponents": response.veto_opponents,
-        "passable": response.unsc_passable,
+        "veto_opponents": response.likely_vetoes,
+        "passable": response.pass_probability >= 0.5,
+        "pass_probability": response.pass_probability,
     }
 
 
