@@ -1,0 +1,114 @@
+"""Scores of a forecast against what happened, and the simple baselines it must beat.
+
+Why a module of its own: the hindcast (issue "dynamics that hold up against history"), the
+validation table and the forecasts all judge predictions the same way, so the scores are written
+once. Conventions follow docs/validation.md and /shared/guides/validation.md:
+
+* level scores compare predicted and observed alignment per nation at a date;
+* change scores compare predicted and observed *changes since the start*, which is where a model
+  earns its keep (persistence predicts no change and is hard to beat on levels);
+* skill = 1 - score(model) / score(baseline): > 0 beats the baseline, < 0 loses to it;
+* ensembles are scored with the CRPS (continuous ranked probability score; Gneiting & Raftery
+  2007), computed by ``properscoring``, and interval coverage.
+
+Everything is a pure function of arrays: rows are nations, an optional last axis ensemble members.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import properscoring
+from scipy import stats
+
+
+def rmse(predicted: np.ndarray, observed: np.ndarray) -> float:
+    """Root-mean-square error over the nations with an observation."""
+    predicted, observed = _pair(predicted, observed)
+    return float(np.sqrt(np.mean((predicted - observed) ** 2)))
+
+
+def rank_correlation(predicted: np.ndarray, observed: np.ndarray) -> float:
+    """Spearman's rank correlation (NaN when either side is constant, e.g. persistence's zero
+    changes: a forecast with no ranking has no rank skill)."""
+    predicted, observed = _pair(predicted, observed)
+    if np.ptp(predicted) == 0.0 or np.ptp(observed) == 0.0:
+        return float("nan")
+    return float(stats.spearmanr(predicted, observed).statistic)
+
+
+def crps(ensemble: np.ndarray, observed: np.ndarray) -> float:
+    """Mean CRPS of an ensemble forecast (nations x members) against observations (nations).
+
+    With one member the CRPS is the absolute error, so point forecasts (the baselines) are
+    scored on the same scale as ensembles.
+    """
+    ensemble = np.asarray(ensemble, dtype=float)
+    if ensemble.ndim == 1:
+        ensemble = ensemble[:, None]
+    observed = np.asarray(observed, dtype=float)
+    keep = ~np.isnan(observed)
+    return float(np.mean(properscoring.crps_ensemble(observed[keep], ensemble[keep], axis=-1)))
+
+
+def coverage(ensemble: np.ndarray, observed: np.ndarray, level: float) -> float:
+    """Share of observations inside the ensemble's central ``level`` interval (e.g. 0.9)."""
+    ensemble = np.asarray(ensemble, dtype=float)
+    observed = np.asarray(observed, dtype=float)
+    keep = ~np.isnan(observed)
+    lo, hi = np.quantile(ensemble[keep], [(1 - level) / 2, (1 + level) / 2], axis=-1)
+    inside = (observed[keep] >= lo) & (observed[keep] <= hi)
+    return float(inside.mean())
+
+
+def skill(score: float, baseline_score: float) -> float:
+    """1 - score / baseline: the share of the baseline's error the forecast removes."""
+    if baseline_score == 0.0:
+        return float("nan")
+    return 1.0 - score / baseline_score
+
+
+def persistence(start: np.ndarray, horizons: int) -> np.ndarray:
+    """No change: every later date predicted at the start value (horizons x nations)."""
+    return np.repeat(np.asarray(start, dtype=float)[None, :], horizons, axis=0)
+
+
+def linear_trend(history: np.ndarray, horizons: int) -> np.ndarray:
+    """Each nation's least-squares line through its yearly history (years x nations, last row =
+    the start), extended ``horizons`` years ahead (horizons x nations).
+
+    Nations with fewer than two observed years keep their last value.
+    """
+    history = np.asarray(history, dtype=float)
+    years = np.arange(-(len(history) - 1), 1, dtype=float)  # start at 0
+    out = np.empty((horizons, history.shape[1]))
+    ahead = np.arange(1, horizons + 1, dtype=float)
+    for i in range(history.shape[1]):
+        seen = ~np.isnan(history[:, i])
+        if seen.sum() < 2:
+            out[:, i] = history[seen, i][-1] if seen.any() else np.nan
+            continue
+        slope, intercept = np.polyfit(years[seen], history[seen, i], 1)
+        out[:, i] = intercept + slope * ahead
+    return np.clip(out, -1.0, 1.0)
+
+
+def regional_drift(history: np.ndarray, groups: np.ndarray, horizons: int) -> np.ndarray:
+    """A regional random walk with drift: each nation starts at its own last value and moves by
+    its region's mean yearly change over the history (horizons x nations)."""
+    history = np.asarray(history, dtype=float)
+    yearly = np.nanmean(np.diff(history, axis=0), axis=0)  # per nation
+    out = np.empty((horizons, history.shape[1]))
+    ahead = np.arange(1, horizons + 1, dtype=float)[:, None]
+    drift = np.zeros(history.shape[1])
+    for group in np.unique(groups):
+        members = groups == group
+        drift[members] = np.nanmean(yearly[members]) if np.isfinite(yearly[members]).any() else 0
+    out[:] = history[-1][None, :] + ahead * drift[None, :]
+    return np.clip(out, -1.0, 1.0)
+
+
+def _pair(predicted: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    predicted = np.asarray(predicted, dtype=float).ravel()
+    observed = np.asarray(observed, dtype=float).ravel()
+    keep = ~(np.isnan(predicted) | np.isnan(observed))
+    return predicted[keep], observed[keep]

@@ -1,0 +1,52 @@
+"""Known values of the forecast scores and baselines (sim/skill.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import skill
+
+
+def test_rmse_and_rank_correlation_known_values():
+    assert skill.rmse(np.array([0.0, 0.0, 3.0]), np.array([0.0, 4.0, 3.0])) == np.sqrt(16 / 3)
+    assert skill.rank_correlation(np.array([1, 2, 3.0]), np.array([10, 20, 30.0])) == 1.0
+    assert skill.rank_correlation(np.array([1, 2, 3.0]), np.array([3, 2, 1.0])) == -1.0
+    # persistence predicts no change: no ranking, no rank skill
+    assert np.isnan(skill.rank_correlation(np.zeros(3), np.array([1, 2, 3.0])))
+    # missing observations are left out
+    assert skill.rmse(np.array([1.0, 5.0]), np.array([1.0, np.nan])) == 0.0
+
+
+def test_crps_of_a_point_is_its_absolute_error_and_of_two_members_the_textbook_value():
+    obs = np.array([0.0, 1.0])
+    assert np.isclose(skill.crps(np.array([0.5, 1.0]), obs), 0.25)
+    # CRPS = E|X - y| - E|X - X'| / 2 = 1 - 0.5 for members {-1, 1} around y = 0
+    assert np.isclose(skill.crps(np.array([[-1.0, 1.0]]), np.array([0.0])), 0.5)
+
+
+def test_coverage_counts_observations_inside_the_central_interval():
+    members = np.tile(np.linspace(-1, 1, 101), (4, 1))
+    obs = np.array([0.0, 0.85, 0.95, -2.0])
+    assert skill.coverage(members, obs, 0.9) == 0.5  # 0 and 0.85 inside [-0.9, 0.9]
+
+
+def test_skill_against_baseline():
+    assert skill.skill(0.5, 1.0) == 0.5
+    assert skill.skill(2.0, 1.0) == -1.0
+
+
+def test_baselines_extend_history_as_defined():
+    history = np.array([[0.0, 0.5, np.nan], [0.1, 0.5, 0.2], [0.2, 0.5, np.nan]])
+    assert np.array_equal(
+        skill.persistence(history[-1], 2), np.tile(history[-1], (2, 1)), equal_nan=True
+    )
+    trend = skill.linear_trend(history, 3)
+    assert np.allclose(trend[:, 0], [0.3, 0.4, 0.5])
+    assert np.allclose(trend[:, 1], 0.5)
+    assert np.allclose(trend[:, 2], 0.2)  # one observed year: carried forward
+    groups = np.array(["a", "a", "b"])
+    drift = skill.regional_drift(history, groups, 2)
+    # region a: mean yearly change of nations 0 (0.1) and 1 (0.0) = 0.05; nation 2 has none
+    assert np.allclose(drift[:, 0], [0.25, 0.3])
+    assert np.allclose(drift[:, 1], [0.55, 0.6])
+    assert np.isnan(drift[:, 2]).all()  # no last value to start from
