@@ -73,6 +73,12 @@ def run(
     steps: Annotated[
         int | None, typer.Option(help="Override the number of steps (months).")
     ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            help="Start date YYYY-MM-DD (2011-01-01 to 2023-01-01): the world as it stood then."
+        ),
+    ] = None,
     set_: Annotated[
         list[str] | None,
         typer.Option("--set", help="Override any field: path.to.field=value (repeatable)."),
@@ -96,6 +102,8 @@ def run(
         overrides.append(f"seed={seed}")
     if steps is not None:
         overrides.append(f"steps={steps}")
+    if start is not None:
+        overrides.append(f"start={start}")
     started = datetime.now(UTC)
     try:
         resolved = load_scenario(scenario, overrides)

@@ -23,7 +23,15 @@ from typing import Any, Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sim.events import Event, NationCode
 from sim.params import ORGANISATIONS, ModelParams
@@ -71,7 +79,13 @@ class Scenario(BaseModel):
     name: str = Field(description="Short identifier, used in output folder names.")
     question: str = Field(description="The one-line question this scenario asks.")
     description: str = Field("", description="Longer explanation: assumptions, sources.")
-    baseline_date: date = Field(date(2023, 1, 1), description="Calendar date of step 0.")
+    start: date = Field(
+        date(2023, 1, 1),
+        validation_alias=AliasChoices("start", "baseline_date"),
+        description="Date of step 0, 2011-01-01 to 2023-01-01. The world is built as it stood on "
+        "that date from data up to that date only (memberships, Taiwan recognition, population, "
+        "GDP, internet use, UN votes): docs/data.md, 'The world at a date'.",
+    )
     step_unit: Literal["month"] = Field("month", description="Calendar time one step stands for.")
     steps: int = Field(120, ge=1, le=2400, description="Number of steps (months) to run.")
     seed: int = Field(42, ge=0, description="Seed of the run's random numbers.")
@@ -85,6 +99,13 @@ class Scenario(BaseModel):
         default_factory=lambda: ["CHN", "RUS", "IND", "BRA", "ZAF", "IRN", "SAU", "EGY", "USA"],
         description="Nations whose trajectories the figures show.",
     )
+
+    @field_validator("start")
+    @classmethod
+    def _start_within_data(cls, value: date) -> date:
+        from sim.data.dated import check_date
+
+        return check_date(value)
 
     @model_validator(mode="after")
     def _events_within_run(self) -> Scenario:
@@ -120,7 +141,7 @@ class ResolvedScenario:
             params=s.parameters,
             nations=self.nations,
             events=s.events,
-            baseline_date=s.baseline_date.isoformat(),
+            baseline_date=s.start.isoformat(),
             collect_agent_data=collect_agent_data,
             rng=s.seed if seed is None else seed,
         )
@@ -390,11 +411,15 @@ def describe_validation_error(error: ValidationError, path: Path | None, lines: 
 
 # --- nations ---------------------------------------------------------------------------------------
 def resolve_nations(scenario: Scenario, path: Path, lines: Lines) -> pd.DataFrame:
+    from sim.data.dated import nations_at
     from sim.data.nations import load_nations
 
     spec = scenario.nations
     if spec.source == "embedded":
-        frame = load_nations()
+        try:
+            frame = nations_at(scenario.start)
+        except ValueError as error:
+            raise ScenarioError(f"{_location(('start',), path, lines)}: start: {error}") from None
     else:
         csv = (path.parent / spec.source).resolve()
         if not csv.exists():

@@ -75,7 +75,6 @@ class World:
     subregion: np.ndarray  # the region used for peer ties (M49 intermediate region)
     population: np.ndarray
     gdp_usd: np.ndarray  # nominal GDP, current USD (dependence and GDP shares)
-    gdp_ppp_usd: np.ndarray  # GDP at purchasing-power parity (reported alongside)
     digital_gap: np.ndarray
     priority: np.ndarray  # 1.0 for African or Arab states (Digital Silk Road focus)
     security_tie: np.ndarray  # tau: 0, 0.5 (Rio Treaty / MNNA) or 1 (treaty ally, NATO, ...)
@@ -140,7 +139,6 @@ class World:
         priority = np.maximum(_flag(frame, "african"), _flag(frame, "arab_state"))
         iso3 = frame["iso3"].to_numpy(dtype=str)
         gdp = frame["gdp_usd"].to_numpy(dtype=float)
-        ppp = frame["gdp_ppp_usd"].to_numpy(dtype=float) if "gdp_ppp_usd" in frame else gdp
         return cls(
             iso3=iso3,
             name=frame["name"].to_numpy(dtype=str),
@@ -148,7 +146,6 @@ class World:
             subregion=frame[peer_region].to_numpy(dtype=str),
             population=frame["population"].to_numpy(dtype=float),
             gdp_usd=gdp,
-            gdp_ppp_usd=ppp,
             digital_gap=np.clip(frame["digital_gap"].to_numpy(dtype=float), 0.0, 1.0),
             priority=priority,
             security_tie=frame["security_tie"].to_numpy(dtype=float),

@@ -8,7 +8,9 @@ import pandas as pd
 from sim.data.nations import FLAG_COLUMNS
 
 # The 0/1 columns of the real table (bri_mou, un_charter_friends, p5 play no part in the dynamics).
-FLAGS = [c for c in FLAG_COLUMNS if c not in ("bri_mou", "un_charter_friends", "p5")]
+FLAGS = [
+    c for c in FLAG_COLUMNS if c not in ("bri_mou", "un_charter_friends", "p5", "recognises_taiwan")
+]
 
 
 def synthetic_nations(n: int = 30, seed: int = 0) -> pd.DataFrame:

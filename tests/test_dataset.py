@@ -14,7 +14,8 @@ EXPECTED_COLUMNS = [
     "internet_users_pct", "lat", "lon", "brics", "sco_member", "sco_observer",
     "sco_dialogue_partner", "five_eyes", "nato", "eu", "african_union", "au_suspended",
     "arab_league", "arab_league_suspended", "asean", "gcc", "csto", "us_treaty_ally", "us_mnna",
-    "nam", "bri_mou", "un_charter_friends", "p5", "digital_gap", "arab_state", "african",
+    "nam", "bri_mou", "un_charter_friends", "p5", "recognises_taiwan", "digital_gap", "arab_state",
+    "african",
     "security_tie", "unga_n_votes", "unga_agree_us", "unga_agree_china", "unga_alignment",
     "non_intervention", "alignment_initial",
 ]  # fmt: skip
@@ -37,7 +38,7 @@ def members(df: pd.DataFrame, col: str) -> set[str]:
 def test_columns_exact_and_in_order(df):
     assert list(df.columns) == EXPECTED_COLUMNS
     assert set(MEMBERSHIP_COLUMNS) <= set(df.columns)
-    for col in (*MEMBERSHIP_COLUMNS, "arab_state", "african"):
+    for col in (*MEMBERSHIP_COLUMNS, "recognises_taiwan", "arab_state", "african"):
         assert df[col].dtype == bool, col
 
 

@@ -67,7 +67,7 @@ def tiny_nations(rows: dict[str, dict[str, object]]) -> pd.DataFrame:
     ]  # fmt: skip
     records = []
     for iso3, spec in rows.items():
-        rec = {"iso3": iso3, "name": iso3, "region": "R", "subregion": "S"}
+        rec = {"iso3": iso3, "name": iso3, "region": "R", "subregion": "S", "security_tie": 0.0}
         rec.update(dict.fromkeys(flag_cols, False))
         rec.update(spec)
         records.append(rec)
@@ -251,20 +251,34 @@ def test_scores_ranges_and_completeness(scores, matrix):
 
 
 def test_tie_score_rules():
+    """sim.ties on the table's columns: the strongest tie per side, the sides add; tau carries
+    NATO / treaty / Compact ties (1) and Rio Treaty / MNNA (0.5)."""
     nations = tiny_nations(
         {
-            "NAT": {"nato": True, "eu": True, "us_treaty_ally": True},  # strongest only
+            "NAT": {"nato": True, "eu": True, "us_treaty_ally": True, "security_tie": 1.0},
             "EUO": {"eu": True},
-            "RIO": {"us_treaty_ally": True, "subregion": "Latin America and the Caribbean"},
-            "MIX": {"us_mnna": True, "sco_member": True},  # sides add up
+            "RIO": {"us_treaty_ally": True, "security_tie": 0.5},
+            "MIX": {"us_mnna": True, "sco_member": True, "security_tie": 0.5},  # sides add up
             "FRI": {"un_charter_friends": True, "csto": True, "brics": True},
-            "IND": {"sco_member": True, "brics": True},  # EXTRA_TIES: -0.75
+            "IND": {"sco_member": True, "brics": True},  # EXTRA_US_TIES: -0.75
+            "CFA": {"security_tie": 1.0},  # a Compact of Free Association state
+            "OBS": {"sco_observer": True, "bri_mou": True},
             "NON": {},
         }
     )
     t = tie_score(nations)
     assert t.to_dict() == pytest.approx(
-        {"NAT": -1.0, "EUO": -0.75, "RIO": -0.5, "MIX": 0.0, "FRI": 1.0, "IND": -0.25, "NON": 0}
+        {
+            "NAT": -1.0,
+            "EUO": -0.75,
+            "RIO": -0.5,
+            "MIX": 0.0,
+            "FRI": 1.0,
+            "IND": -0.25,
+            "CFA": -1.0,
+            "OBS": 0.25,
+            "NON": 0,
+        }
     )
 
 

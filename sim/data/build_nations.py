@@ -15,16 +15,19 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sim.data import history
 from sim.data.nations import MEMBERSHIP_COLUMNS
 
 DATA_DIR = Path(__file__).resolve().parent
 RAW_DIR = DATA_DIR / "raw"
 DEFAULT_OUT = DATA_DIR / "nations.csv"
+BASELINE_DATE = date(2023, 1, 1)  # the embedded table's date
 BASELINE_YEAR = 2022  # attribute values: latest year <= this
 STALE_BEFORE = 2017  # an ITU internet value older than this is treated as stale
 
@@ -43,6 +46,7 @@ COLUMNS: tuple[str, ...] = (
     "lat",
     "lon",
     *MEMBERSHIP_COLUMNS,
+    "recognises_taiwan",
     "digital_gap",
     "arab_state",
     "african",
@@ -130,17 +134,31 @@ def _latest_internet(raw_dir: Path) -> pd.DataFrame:
     return pd.DataFrame(chosen)[cols].set_index("iso3")
 
 
-def build_frame(raw_dir: Path = RAW_DIR) -> pd.DataFrame:
+def build_frame(raw_dir: Path = RAW_DIR, at: date = BASELINE_DATE) -> pd.DataFrame:
+    """The nations table as of ``at`` from data known by then (docs/data.md).
+
+    Geography comes from the static files; memberships, Taiwan recognition and the yearly
+    attributes from the dated tables (``sim.data.history``); vote scores from the roll calls held
+    before ``at``. ``at = 2023-01-01`` gives the embedded ``nations.csv``.
+    """
     m49 = read_raw("countries_m49.csv", raw_dir).set_index("iso3")
     extra = read_raw("extra_polities.csv", raw_dir).set_index("iso3")
     pop = read_raw("population_wpp2022.csv", raw_dir).set_index("iso3")
     fb = read_raw("factbook_economy.csv", raw_dir).set_index("iso3")
     caps = read_raw("capitals.csv", raw_dir).set_index("iso3")
-    members = read_raw("memberships.csv", raw_dir)
+    members = history.membership_rows_at(at, raw_dir)
     imput = read_raw("imputations.csv", raw_dir)
     inet = _latest_internet(raw_dir)
 
-    iso3s = sorted(set(m49.index[m49["un_member"] == "1"]) | set(extra.index))
+    every = sorted(set(m49.index[m49["un_member"] == "1"]) | set(extra.index))
+    iso3s = history.nations_present_at(at, every)
+    population = history.attribute_at("population", at, iso3s, raw_dir)
+    gdp = history.attribute_at("gdp_usd", at, iso3s, raw_dir)
+    internet = history.attribute_at("internet_users_pct", at, iso3s, raw_dir)
+
+    def factbook(iso3: str, column: str) -> float | None:
+        return float(fb.loc[iso3, column]) if iso3 in fb.index and fb.loc[iso3, column] else None
+
     rows = []
     for iso3 in iso3s:
         base = m49.loc[iso3] if iso3 in m49.index else None
@@ -152,6 +170,16 @@ def build_frame(raw_dir: Path = RAW_DIR) -> pd.DataFrame:
         lat, lon = caps.loc[iso3, "capital_lat"], caps.loc[iso3, "capital_lon"]
         if (not lat or not lon) and base is not None:
             lat, lon = base["centroid_lat"], base["centroid_lon"]
+        # Fallbacks where the yearly series has no observation (docs/data.md lists each nation).
+        nominal = gdp[iso3] if pd.notna(gdp[iso3]) else factbook(iso3, "gdp_nominal_usd")
+        if pd.notna(population[iso3]):
+            people = int(population[iso3])
+        else:
+            people = int(pop.loc[iso3, "population"]) if iso3 in pop.index else None
+        if pd.notna(internet[iso3]):
+            online = float(internet[iso3])
+        else:
+            online = float(inet.loc[iso3, "internet_users_pct"]) if iso3 in inet.index else None
         rows.append(
             {
                 "iso3": iso3,
@@ -162,13 +190,9 @@ def build_frame(raw_dir: Path = RAW_DIR) -> pd.DataFrame:
                 "subregion": subregion,
                 "intermediate_region": (base["intermediate_region"] if base is not None else "")
                 or subregion,
-                "population": int(pop.loc[iso3, "population"]) if iso3 in pop.index else None,
-                "gdp_usd": float(fb.loc[iso3, "gdp_ppp_usd"])
-                if iso3 in fb.index and fb.loc[iso3, "gdp_ppp_usd"]
-                else None,
-                "internet_users_pct": float(inet.loc[iso3, "internet_users_pct"])
-                if iso3 in inet.index
-                else None,
+                "population": people,
+                "gdp_usd": nominal,
+                "internet_users_pct": online,
                 "lat": float(lat),
                 "lon": float(lon),
             }
@@ -183,7 +207,7 @@ def build_frame(raw_dir: Path = RAW_DIR) -> pd.DataFrame:
     # Membership flags.
     def flag(org: str, roles: tuple[str, ...]) -> pd.Series:
         sel = members[(members["organisation"] == org) & members["role"].isin(roles)]
-        unknown = set(sel["iso3"]) - set(df.index) - {"ESH"}
+        unknown = set(sel["iso3"]) - set(every) - {"ESH"}
         if unknown:
             raise ValueError(f"{org}: codes not in the dataset: {sorted(unknown)}")
         return pd.Series(df.index.isin(sel["iso3"]).astype(int), index=df.index)
@@ -193,6 +217,7 @@ def build_frame(raw_dir: Path = RAW_DIR) -> pd.DataFrame:
     ally = sum(flag(org, (role,)) for org, role in US_TREATY_RULES).clip(upper=1)
     ally.loc["USA"] = 0
     df["us_treaty_ally"] = ally
+    df["recognises_taiwan"] = df.index.isin(history.taiwan_recognisers_at(at, raw_dir)).astype(int)
 
     df["digital_gap"] = (1.0 - df["internet_users_pct"] / 100.0).clip(0.0, 1.0)
     df["arab_state"] = df["arab_league"]
@@ -200,11 +225,11 @@ def build_frame(raw_dir: Path = RAW_DIR) -> pd.DataFrame:
     rio = flag("rio_treaty", ("party",)).astype(bool)
     compact = flag("cofa", ("party",)).astype(bool)
     df["security_tie"] = security_tie(df, rio, compact)
-    df = add_vote_columns(df)
+    df = add_vote_columns(df, at)
 
     df = df.reset_index()[list(COLUMNS)].sort_values("iso3").reset_index(drop=True)
     df["population"] = df["population"].astype("int64")
-    _check(df)
+    _check(df, at)
     return df
 
 
@@ -222,8 +247,9 @@ def security_tie(df: pd.DataFrame, rio: pd.Series, compact: pd.Series) -> pd.Ser
     return pd.Series(np.where(full, 1.0, np.where(half, 0.5, 0.0)), index=df.index)
 
 
-def add_vote_columns(df: pd.DataFrame) -> pd.DataFrame:
-    """UN General Assembly vote scores and the starting alignment (docs/initial_alignment.md).
+def add_vote_columns(df: pd.DataFrame, at: date = BASELINE_DATE) -> pd.DataFrame:
+    """UN General Assembly vote scores (roll calls before ``at``) and the starting alignment
+    (docs/initial_alignment.md).
 
     ``non_intervention`` for polities without votes (Palestine, Taiwan, Kosovo) is the mean of
     their sub-region's UN members: a documented fallback, like the vote score's.
@@ -231,7 +257,7 @@ def add_vote_columns(df: pd.DataFrame) -> pd.DataFrame:
     from sim.data.initial_alignment import initial_alignment
     from sim.data.unga import vote_scores
 
-    scores = vote_scores()
+    scores = vote_scores(before=at)
     frame = df.reset_index()
     joined = scores.reindex(frame["iso3"])
     for column in ("unga_n_votes", "unga_agree_us", "unga_agree_china", "unga_alignment"):
@@ -240,19 +266,26 @@ def add_vote_columns(df: pd.DataFrame) -> pd.DataFrame:
     nonint = pd.Series(joined["non_intervention"].to_numpy(), index=frame.index)
     fallback = nonint.groupby(frame["subregion"]).transform("mean")
     frame["non_intervention"] = nonint.fillna(fallback).fillna(nonint.mean())
-    frame["alignment_initial"] = initial_alignment(frame, scores).reindex(frame["iso3"]).to_numpy()
+    # a state needs votes on half the roll calls held so far (at most 100) to be scored by them
+    held = len(scores) and int(scores["unga_n_votes"].max())
+    frame["alignment_initial"] = (
+        initial_alignment(frame, scores, min_votes=min(100, held // 2))
+        .reindex(frame["iso3"])
+        .to_numpy()
+    )
     return frame.set_index("iso3")
 
 
-def _check(df: pd.DataFrame) -> None:
+def _check(df: pd.DataFrame, at: date = BASELINE_DATE) -> None:
     required = ["population", "gdp_usd", "internet_users_pct", "lat", "lon", "digital_gap"]
     missing = df[df[required].isna().any(axis=1)]
     if not missing.empty:
         raise ValueError(f"missing values:\n{missing[['iso3', *required]]}")
     if df["iso3"].duplicated().any() or df["iso2"].duplicated().any():
         raise ValueError("duplicate iso3/iso2")
-    if (df["un_status"] == "member").sum() != 193:
-        raise ValueError("expected 193 UN members")
+    expected = 193 if at >= history.NATION_SINCE["SSD"] else 192
+    if (df["un_status"] == "member").sum() != expected:
+        raise ValueError(f"expected {expected} UN members on {at}")
 
 
 VOTE_FLOATS = (

@@ -20,83 +20,35 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-W_VOTES = 0.6
-W_TIES = 0.4
+from sim import ties
 
-# Strength of a tie to the US (negative) and to China / Russia (positive). On each side
-# only the *strongest* tie counts (NATO members are nearly all EU members and US treaty
-# allies too: summing would count one alliance three times); the two sides then add, so
-# a state with ties to both (Pakistan: MNNA and SCO) nets out towards the middle.
-US_TIES: dict[str, float] = {
-    "five_eyes": -1.0,  # intelligence-sharing core
-    "nato": -1.0,  # collective defence (Art. 5)
-    "us_treaty_ally": -1.0,  # bilateral/ANZUS treaties (JPN, KOR, PHL, THA, AUS); see RIO
-    "eu": -0.75,  # EU members outside NATO (AUT, IRL, CYP, MLT; FIN, SWE at 2023-01-01)
-    "us_mnna": -0.5,  # Major Non-NATO Ally: arms and cooperation, no defence commitment
-}
-# The us_treaty_ally flag also covers the Rio Treaty (1947) parties of Latin America and
-# the Caribbean. That pact is dormant (Mexico left in 2004, ALBA states in 2012-13) and
-# gives no basing or intelligence ties, so it counts like an MNNA, not like NATO.
-RIO_TREATY_TIE = -0.5
-RIO_SUBREGION = "Latin America and the Caribbean"
-
-CHINA_TIES: dict[str, float] = {
-    "un_charter_friends": 1.0,  # Group of Friends in Defense of the UN Charter (2021)
-    "csto": 0.75,  # Russia-led collective-security treaty
-    "sco_member": 0.5,  # Shanghai Cooperation Organisation, full member
-    "brics": 0.25,
-    "sco_observer": 0.25,
-    "sco_dialogue_partner": 0.1,
-    "bri_mou": 0.1,  # Belt and Road MoU: economic, signed by ~150 states, a weak signal
-}
-
-# Security ties the nations table has no column for (documented one by one).
-EXTRA_TIES: dict[str, float] = {
-    # Quad member, US "Major Defense Partner" (2016) and party to all four US
-    # "foundational" defence agreements (GSOMIA 2002, LEMOA 2016, COMCASA 2018, BECA
-    # 2020): more than an MNNA, less than a treaty ally. Nets India's SCO flag (+0.5)
-    # to -0.25, so that it starts as the hedger it is rather than in China's camp.
-    "IND": -0.75,
-    # Taiwan Relations Act (1979) and continuous US arms sales: a de-facto security
-    # guarantee stronger than its MNNA status.
-    "TWN": -1.0,
-}
+# The weights and the tie levels live in sim/ties.py (one definition for data and model).
+W_VOTES = ties.W_VOTES
+W_TIES = ties.W_TIES
 
 ANCHORS: dict[str, float] = {"USA": -1.0, "CHN": 1.0}
 
 
-def tie_score(
-    nations: pd.DataFrame,
-    *,
-    us_ties: Mapping[str, float] = US_TIES,
-    china_ties: Mapping[str, float] = CHINA_TIES,
-    extra: Mapping[str, float] = EXTRA_TIES,
-    rio_tie: float = RIO_TREATY_TIE,
-) -> pd.Series:
-    """Security-tie score in [-1, 1] per nation (indexed by iso3).
-
-    ``tie = min(US-side tie levels held, 0) + max(China-side tie levels held, 0)``,
-    then ``extra`` ties are folded into the US side (the strongest still wins), and the
-    sum is clipped to [-1, 1].
-    """
+def tie_score(nations: pd.DataFrame) -> pd.Series:
+    """Security-tie score in [-1, 1] per nation (indexed by iso3): ``sim.ties.tie_score`` on the
+    table's columns, the one definition the model also uses when ties change."""
     n = _by_iso3(nations)
-    us_levels = {}
-    for col, level in us_ties.items():
-        held = n[col].astype(bool)
-        if col == "us_treaty_ally":
-            rio = (n["subregion"] == RIO_SUBREGION) & ~n["nato"].astype(bool)
-            us_levels[col] = np.where(held, np.where(rio, rio_tie, level), 0.0)
-        else:
-            us_levels[col] = np.where(held, level, 0.0)
-    cn_levels = {
-        col: np.where(n[col].astype(bool), level, 0.0) for col, level in china_ties.items()
-    }
-    extra_s = pd.Series(extra, dtype=float).reindex(n.index).fillna(0.0)
-    us_levels["extra"] = np.minimum(extra_s.to_numpy(), 0.0)
-    cn_levels["extra"] = np.maximum(extra_s.to_numpy(), 0.0)
-    us = pd.DataFrame(us_levels, index=n.index).min(axis=1)
-    cn = pd.DataFrame(cn_levels, index=n.index).max(axis=1)
-    return (us + cn).clip(-1.0, 1.0).rename("tie_score")
+    sco = np.select(
+        [n["sco_member"].astype(bool), n["sco_observer"].astype(bool)],
+        [1.0, 0.5],
+        np.where(n["sco_dialogue_partner"].astype(bool), 0.25, 0.0),
+    )
+    score = ties.tie_score(
+        security_tie=n["security_tie"].to_numpy(float),
+        eu=n["eu"].to_numpy(float),
+        extra_us=ties.extra_us_ties(n.index.to_numpy(str)),
+        csto=n["csto"].to_numpy(float),
+        sco_strength=sco,
+        brics=n["brics"].to_numpy(float),
+        un_charter_friends=n["un_charter_friends"].to_numpy(float),
+        bri_mou=n["bri_mou"].to_numpy(float),
+    )
+    return pd.Series(score, index=n.index, name="tie_score")
 
 
 def vote_component(

@@ -34,7 +34,7 @@ MEMBERSHIP_COLUMNS: tuple[str, ...] = (
     "un_charter_friends",
     "p5",
 )
-FLAG_COLUMNS: tuple[str, ...] = (*MEMBERSHIP_COLUMNS, "arab_state", "african")
+FLAG_COLUMNS: tuple[str, ...] = (*MEMBERSHIP_COLUMNS, "recognises_taiwan", "arab_state", "african")
 
 _STRING_COLUMNS = (
     "iso3",
@@ -70,6 +70,8 @@ def load_nations(path: Path | None = None) -> pd.DataFrame:
     The frame keeps the file's row order (sorted by iso3) and a default RangeIndex.
     """
     df = pd.read_csv(path or NATIONS_CSV, dtype=_DTYPES, keep_default_na=False, na_values=[""])
+    if "recognises_taiwan" not in df:  # tables written before the column existed
+        df["recognises_taiwan"] = 0
     for col in FLAG_COLUMNS:
         df[col] = df[col].astype(bool)
     return df

@@ -14,6 +14,7 @@ Vote coding throughout: yes = +1, abstain = 0, no = -1, absent = NaN.
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -469,15 +470,18 @@ COUNTRY_HR_TITLE = re.compile(
 )
 
 
-def country_hr_roll_calls(roll_calls: pd.DataFrame) -> pd.DataFrame:
+def country_hr_roll_calls(roll_calls: pd.DataFrame, *, missing_ok: bool = False) -> pd.DataFrame:
     """The curated naming-and-shaming roll calls, joined with their roll-call rows.
 
     Raises if a listed rcid is missing or its resolution symbol does not match the
-    data (guards against a different release of the source being dropped in).
+    data (guards against a different release of the source being dropped in);
+    ``missing_ok`` skips the missing ones instead (a table cut at a date).
     """
     rows = []
     for rcid, (unres, target) in COUNTRY_HR_ROLL_CALLS.items():
         if rcid not in roll_calls.index:
+            if missing_ok:
+                continue
             raise KeyError(f"rcid {rcid} ({unres}) not in the roll-call table")
         got = str(roll_calls.at[rcid, "unres"])
         if got.split("/")[-2:] != unres.split("/")[-2:]:
@@ -493,8 +497,16 @@ def title_matched_hr_roll_calls(roll_calls: pd.DataFrame) -> pd.Index:
     return roll_calls.index[hit.to_numpy()]
 
 
+#: Country-specific human-rights votes a state must have cast for a non-intervention score (fewer
+#: when fewer were held before the date of a dated world: then all of them).
+NON_INTERVENTION_MIN_VOTES = 5
+
+
 def non_intervention(
-    matrix: pd.DataFrame, rcids: list[int] | pd.Index, *, min_votes: int = 5
+    matrix: pd.DataFrame,
+    rcids: list[int] | pd.Index,
+    *,
+    min_votes: int = NON_INTERVENTION_MIN_VOTES,
 ) -> pd.Series:
     """Score in [0, 1]: how consistently a state votes against naming-and-shaming.
 
@@ -523,8 +535,12 @@ def vote_scores(
     min_minority: float = 0.025,
     half_life: float | None = 3.0,
     method: str = "median",
+    before: date | None = None,
 ) -> pd.DataFrame:
     """Per-country vote scores, indexed by iso3.
+
+    ``before``: use only the roll calls held before this date (the world at a date must not
+    see later votes); the recency weights then count back from the last session kept.
 
     Columns: ``unga_n_votes`` (votes cast 2010-2019), ``unga_agree_us`` and
     ``unga_agree_china`` (agreement index over all roll calls), ``unga_ideal_point``
@@ -534,6 +550,11 @@ def vote_scores(
     argued for in ``docs/initial_alignment.md``.
     """
     roll_calls, votes = load_votes(raw_dir)
+    if before is not None:
+        roll_calls = roll_calls[roll_calls["date"] < pd.Timestamp(before)]
+        if roll_calls.empty:
+            raise ValueError(f"no roll call before {before} in the vote data")
+        votes = votes[votes["rcid"].isin(roll_calls.index)]
     matrix = vote_matrix(votes, roll_calls)
     return scores_from_matrix(
         matrix,
@@ -561,6 +582,7 @@ def scores_from_matrix(
     cols = select_roll_calls(
         matrix, topics, subset=subset, drop_nuclear=drop_nuclear, min_minority=min_minority
     )
+    hr = country_hr_roll_calls(roll_calls, missing_ok=True)
     weights = recency_weights(roll_calls.loc[cols], half_life)
     theta = orient(ideal_points(matrix[cols], weights))
     out = pd.DataFrame(
@@ -571,7 +593,9 @@ def scores_from_matrix(
             "unga_ideal_point": theta,
             "unga_alignment": rescale(theta, method),
             "non_intervention": non_intervention(
-                matrix, list(country_hr_roll_calls(roll_calls).index)
+                matrix,
+                list(hr.index),
+                min_votes=min(NON_INTERVENTION_MIN_VOTES, max(len(hr), 1)),
             ),
         }
     )

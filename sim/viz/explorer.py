@@ -116,7 +116,7 @@ class ExplorerModel(CyberBlocModel):
             params=s.parameters,
             nations=resolved.nations,
             events=s.events,
-            baseline_date=s.baseline_date.isoformat(),
+            baseline_date=s.start.isoformat(),
             collect_agent_data=False,
             rng=s.seed,
         )

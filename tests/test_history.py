@@ -1,0 +1,168 @@
+"""The world at a date: dated memberships, Taiwan recognition, yearly attributes and votes, each
+checked against known facts, and a check that nothing after the date leaks in."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.data import history, unga
+from sim.data.dated import EARLIEST, check_date, nations_at, observed_alignment
+from sim.data.nations import load_nations
+
+
+def flags_at(when: str) -> pd.DataFrame:
+    return nations_at(when).set_index("iso3")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2017-06-09", date(2017, 6, 9)),
+        ("2015-07", date(2015, 8, 1)),  # a month counts from its end: no look-ahead
+        ("2022-12", date(2023, 1, 1)),
+        ("2019", date(2020, 1, 1)),
+    ],
+)
+def test_partial_dates_count_from_the_end_of_their_period(text, expected):
+    assert history.effective_date(text) == expected
+
+
+def test_memberships_change_on_their_dates():
+    before, after = flags_at("2017-01-01"), flags_at("2018-01-01")
+    for code in ("IND", "PAK"):  # SCO observers until the Astana summit of June 2017
+        assert (before.loc[code, "sco_observer"], before.loc[code, "sco_member"]) == (1, 0)
+        assert (after.loc[code, "sco_observer"], after.loc[code, "sco_member"]) == (0, 1)
+    assert flags_at("2020-01-01").loc["GBR", "eu"] and not flags_at("2020-03-01").loc["GBR", "eu"]
+    assert (
+        flags_at("2012-01-01").loc["UZB", "csto"] and not flags_at("2013-01-01").loc["UZB", "csto"]
+    )
+    syria = flags_at("2011-06-01").loc["SYR"], flags_at("2012-01-01").loc["SYR"]
+    assert (syria[0]["arab_league"], syria[0]["arab_league_suspended"]) == (1, 0)
+    assert (syria[1]["arab_league"], syria[1]["arab_league_suspended"]) == (1, 1)
+    assert flags_at("2014-01-01").loc["EGY", "au_suspended"]  # July 2013 - June 2014
+    assert not flags_at("2015-01-01").loc["EGY", "au_suspended"]
+    assert (
+        flags_at("2018-01-01").loc["MNE", "nato"] and not flags_at("2017-01-01").loc["MNE", "nato"]
+    )
+    # the Group of Friends of the UN Charter was launched in July 2021
+    assert flags_at("2021-01-01")["un_charter_friends"].sum() == 0
+    assert flags_at("2022-01-01")["un_charter_friends"].sum() >= 18
+    # undated Belt and Road documents are not seen before the date the list had them all
+    assert flags_at("2016-01-01")["bri_mou"].sum() < 10
+
+
+def test_taiwan_recognition_switches_on_its_dates():
+    assert "PAN" in history.taiwan_recognisers_at(date(2017, 1, 1))
+    assert "PAN" not in history.taiwan_recognisers_at(date(2018, 1, 1))
+    assert "GMB" in history.taiwan_recognisers_at(date(2013, 1, 1))
+    assert len(history.taiwan_recognisers_at(date(2011, 1, 1))) == 22
+    on_baseline = history.taiwan_recognisers_at(date(2023, 1, 1))
+    assert len(on_baseline) == 13 and {"HND", "NRU", "SWZ"} <= on_baseline  # switched later
+    table = load_nations().set_index("iso3")
+    assert set(table.index[table["recognises_taiwan"]]) == on_baseline
+
+
+def test_south_sudan_exists_only_after_independence():
+    assert "SSD" not in set(nations_at("2011-01-01")["iso3"])
+    assert "SSD" in set(nations_at("2012-01-01")["iso3"])
+    assert (nations_at("2011-01-01")["un_status"] == "member").sum() == 192
+
+
+def test_yearly_attributes_are_last_full_year_and_gaps_follow_the_rules():
+    gdp = history.yearly_series("gdp_usd")
+    nations = ["USA", "VEN"]
+    on = history.attribute_at("gdp_usd", date(2016, 1, 1), nations)
+    assert on["USA"] == gdp.loc[2015, "USA"]  # 2015 is the last full year before 2016-01-01
+    # Venezuela's series ends in 2014: carried forward from its last observation
+    assert history.attribute_at("gdp_usd", date(2020, 1, 1), nations)["VEN"] == gdp.loc[2014, "VEN"]
+    # linear inside gaps: a synthetic series with a hole is filled on the straight line
+    frame = pd.DataFrame({"x": [1.0, np.nan, 3.0, np.nan]}, index=[2010, 2011, 2012, 2013])
+    filled = frame.interpolate(method="index", limit_area="inside").ffill()
+    assert filled["x"].tolist() == [1.0, 2.0, 3.0, 3.0]
+    world = flags_at("2016-01-01")
+    assert world.loc["USA", "gdp_usd"] == pytest.approx(gdp.loc[2015, "USA"])
+
+
+def test_the_2023_world_is_the_embedded_table():
+    from sim.data.build_nations import build_frame
+
+    built = build_frame(at=date(2023, 1, 1))
+    embedded = load_nations()
+    for column in ("alignment_initial", "non_intervention", "gdp_usd", "security_tie"):
+        assert np.allclose(built[column], embedded[column], atol=1e-6), column
+
+
+def test_no_vote_after_the_date_enters_the_world(monkeypatch):
+    """Scramble every vote cast on or after the date: the world at the date must not change."""
+    when = date(2015, 1, 1)
+    real = nations_at(when).set_index("iso3")
+    original = unga.load_votes
+
+    def scrambled(*args, **kwargs):
+        roll_calls, votes = original(*args, **kwargs)
+        later = roll_calls.index[roll_calls["date"] >= pd.Timestamp(when)]
+        flip = votes["rcid"].isin(later)
+        votes = votes.copy()
+        votes.loc[flip, "value"] = -votes.loc[flip, "value"]
+        votes.loc[flip, "vote"] = votes.loc[flip, "vote"].map(
+            {"yes": "no", "no": "yes", "abstain": "abstain"}
+        )
+        return roll_calls, votes
+
+    monkeypatch.setattr(unga, "load_votes", scrambled)
+    from sim.data.build_nations import build_frame
+
+    again = build_frame(at=when).set_index("iso3")
+    assert np.array_equal(again["alignment_initial"], real["alignment_initial"])
+    assert np.array_equal(again["non_intervention"], real["non_intervention"])
+    # and the scrambling is real: the 2023 world does change
+    changed = build_frame(at=date(2023, 1, 1)).set_index("iso3")
+    assert not np.allclose(changed["alignment_initial"], load_nations()["alignment_initial"])
+
+
+def test_dates_outside_the_data_are_refused_with_the_range():
+    with pytest.raises(ValueError, match="2011-01-01..2023-01-01"):
+        check_date(date(2010, 6, 1))
+    assert check_date(EARLIEST) == EARLIEST
+
+
+def test_observed_alignment_is_the_starting_alignment_at_each_date():
+    dates = [date(2014, 1, 1), date(2018, 1, 1)]
+    series = observed_alignment(dates)
+    assert series.loc[dates[1], "RUS"] == flags_at("2018-01-01").loc["RUS", "alignment_initial"]
+    # Russia's votes harden after 2014 (the Crimea resolutions)
+    assert series.loc[dates[1], "RUS"] > series.loc[dates[0], "RUS"]
+
+
+def test_scenario_start_builds_the_world_of_that_date(tmp_path):
+    from sim.scenario import ScenarioError, load_scenario
+
+    resolved = load_scenario("baseline", ["start=2013-01-01", "steps=12"])
+    frame = resolved.nations.set_index("iso3")
+    assert frame.loc["PAN", "recognises_taiwan"] and not frame.loc["IND", "sco_member"]
+    model = resolved.build_model()
+    assert model.date == "2013-01-01"
+    model.step()
+    assert model.date == "2013-02-01"
+    bad = tmp_path / "early.yaml"
+    bad.write_text("name: early\nquestion: q\nstart: 2009-06-01\n")
+    with pytest.raises(ScenarioError, match=r"early.yaml:3: start: .*2011-01-01\.\.2023-01-01"):
+        load_scenario(bad)
+
+
+def test_run_takes_a_start_date(tmp_path):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        app, ["run", "baseline", "--start", "2016-01-01", "--steps", "2", "-q", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    manifest = (out / "manifest.json").read_text()
+    assert "2016-01-01" in manifest
