@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -124,6 +125,8 @@ def run(
         for _ in range(total):
             model.step()
             progress.advance(task)
+        progress.update(task, description="scoring against history")
+        scored = score_against_history(resolved)
         progress.update(task, description="writing outputs")
         try:
             write_run(
@@ -134,14 +137,68 @@ def run(
                 csv=csv,
                 figures=figures,
                 overwrite=overwrite,
+                hindcast=scored,
             )
         except OutputExistsError as error:
             fail(str(error))
     if not quiet:
         print_summary(model)
+        if scored is not None:
+            print_hindcast(scored)
         console.print(f"outputs: [bold]{target}[/]")
     else:
         print(target)
+
+
+def score_against_history(resolved):
+    """A hindcast ensemble of the scenario (sim.hindcast) when its months cover observed dates."""
+    from sim import hindcast
+    from sim.world import World
+
+    s = resolved.scenario
+    if not hindcast.scoring_dates(s.start, s.steps):
+        return None
+    return hindcast.hindcast(
+        World.from_frame(resolved.nations),
+        s.start,
+        s.parameters,
+        steps=s.steps,
+        events=s.events,
+        master_seed=s.seed,
+    )
+
+
+def print_hindcast(result) -> None:
+    """The fit table: the model's ensemble against the observed series and the baselines."""
+    frame = result.table()
+    table = Table(
+        title=(
+            f"Fit against the observed alignment, {result.dates[0]} .. {result.dates[-1]} "
+            f"({int(result.scored.sum())} nations, model = mean of "
+            f"{result.ensemble.shape[-1]} seeds)"
+        )
+    )
+    headers = {
+        "rmse_level": "RMSE level",
+        "rank_corr_level": "rank corr level",
+        "rmse_change": "RMSE change",
+        "rank_corr_change": "rank corr change",
+        "crps": "CRPS",
+        "skill_vs_persistence": "skill vs persistence",
+    }
+    table.add_column("predictor")
+    for label in headers.values():
+        table.add_column(label, justify="right")
+    for name, row in frame.iterrows():
+        table.add_row(str(name), *("-" if np.isnan(row[c]) else f"{row[c]:.3f}" for c in headers))
+    console.print(table)
+    best = frame["rmse_level"].idxmin()
+    verdict = (
+        "the model beats persistence"
+        if frame.at["model", "rmse_level"] < frame.at["persistence", "rmse_level"]
+        else "the model does NOT beat persistence"
+    )
+    console.print(f"Lowest level error: {best}; {verdict} on level RMSE.")
 
 
 def print_summary(model) -> None:

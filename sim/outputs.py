@@ -126,9 +126,15 @@ def write_run(
     csv: bool = False,
     figures: bool = True,
     overwrite: bool = False,
+    hindcast: Any = None,
 ) -> Path:
-    """Write all outputs of a finished run into ``out_dir`` (atomically)."""
+    """Write all outputs of a finished run into ``out_dir`` (atomically); with a scored
+    ``hindcast`` (sim.hindcast.Hindcast) its tables and figure too."""
     with atomic_dir(out_dir, overwrite=overwrite) as folder:
+        if hindcast is not None:
+            from sim import hindcast as hc
+
+            hc.write(hindcast, folder)
         model_frame = model.history.model_frame()
         nations_frame = model.history.nations_frame(model.world)
         model_frame.to_parquet(folder / "model.parquet", index=False)

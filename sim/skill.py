@@ -72,16 +72,16 @@ def persistence(start: np.ndarray, horizons: int) -> np.ndarray:
     return np.repeat(np.asarray(start, dtype=float)[None, :], horizons, axis=0)
 
 
-def linear_trend(history: np.ndarray, horizons: int) -> np.ndarray:
+def linear_trend(history: np.ndarray, horizons: np.ndarray) -> np.ndarray:
     """Each nation's least-squares line through its yearly history (years x nations, last row =
-    the start), extended ``horizons`` years ahead (horizons x nations).
+    the start), extended to ``horizons`` (years ahead, may be fractional): horizons x nations.
 
     Nations with fewer than two observed years keep their last value.
     """
     history = np.asarray(history, dtype=float)
+    ahead = np.asarray(horizons, dtype=float)
     years = np.arange(-(len(history) - 1), 1, dtype=float)  # start at 0
-    out = np.empty((horizons, history.shape[1]))
-    ahead = np.arange(1, horizons + 1, dtype=float)
+    out = np.empty((len(ahead), history.shape[1]))
     for i in range(history.shape[1]):
         seen = ~np.isnan(history[:, i])
         if seen.sum() < 2:
@@ -92,19 +92,19 @@ def linear_trend(history: np.ndarray, horizons: int) -> np.ndarray:
     return np.clip(out, -1.0, 1.0)
 
 
-def regional_drift(history: np.ndarray, groups: np.ndarray, horizons: int) -> np.ndarray:
+def regional_drift(history: np.ndarray, groups: np.ndarray, horizons: np.ndarray) -> np.ndarray:
     """A regional random walk with drift: each nation starts at its own last value and moves by
-    its region's mean yearly change over the history (horizons x nations)."""
+    its region's mean yearly change over the history, to ``horizons`` years ahead."""
     history = np.asarray(history, dtype=float)
-    yearly = np.nanmean(np.diff(history, axis=0), axis=0)  # per nation
-    out = np.empty((horizons, history.shape[1]))
-    ahead = np.arange(1, horizons + 1, dtype=float)[:, None]
+    ahead = np.asarray(horizons, dtype=float)[:, None]
     drift = np.zeros(history.shape[1])
-    for group in np.unique(groups):
-        members = groups == group
-        drift[members] = np.nanmean(yearly[members]) if np.isfinite(yearly[members]).any() else 0
-    out[:] = history[-1][None, :] + ahead * drift[None, :]
-    return np.clip(out, -1.0, 1.0)
+    if len(history) >= 2:
+        yearly = np.nanmean(np.diff(history, axis=0), axis=0)  # per nation
+        for group in np.unique(groups):
+            members = (groups == group) & np.isfinite(yearly)
+            if members.any():
+                drift[groups == group] = yearly[members].mean()
+    return np.clip(history[-1][None, :] + ahead * drift[None, :], -1.0, 1.0)
 
 
 def _pair(predicted: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -40,13 +40,16 @@ def test_baselines_extend_history_as_defined():
     assert np.array_equal(
         skill.persistence(history[-1], 2), np.tile(history[-1], (2, 1)), equal_nan=True
     )
-    trend = skill.linear_trend(history, 3)
+    trend = skill.linear_trend(history, np.array([1.0, 2.0, 3.0]))
     assert np.allclose(trend[:, 0], [0.3, 0.4, 0.5])
     assert np.allclose(trend[:, 1], 0.5)
     assert np.allclose(trend[:, 2], 0.2)  # one observed year: carried forward
     groups = np.array(["a", "a", "b"])
-    drift = skill.regional_drift(history, groups, 2)
+    drift = skill.regional_drift(history, groups, np.array([1.0, 2.0]))
     # region a: mean yearly change of nations 0 (0.1) and 1 (0.0) = 0.05; nation 2 has none
     assert np.allclose(drift[:, 0], [0.25, 0.3])
     assert np.allclose(drift[:, 1], [0.55, 0.6])
     assert np.isnan(drift[:, 2]).all()  # no last value to start from
+    # fractional horizons lie on the same lines
+    assert np.allclose(skill.linear_trend(history, np.array([0.5]))[0, 0], 0.25)
+    assert np.allclose(skill.regional_drift(history, groups, np.array([0.5]))[0, 0], 0.225)

@@ -1,0 +1,249 @@
+"""Hindcasts: a run started in the past, judged against what the record says happened next.
+
+Why: the only honest test of a model of drifting alignments is whether it moves the right nations
+the right way over years it was not told about. A run started on date S from the world of S
+(``sim.data.dated``) is compared, on every 1 January after S that the vote record covers (up to
+2020-01-01: sessions 65-74), with the *observed alignment* of that date — the same measurement
+that built the starting world, applied to the data up to the later date.
+
+The model is run as an ensemble of seeds (stacked replicates, one array); it is scored against
+three simple baselines (sim/skill.py): persistence (no change), a per-nation linear trend through
+the observed years before S, and a regional drift. The two leaders (the scale's anchors, fixed at
+-1 and +1 on both sides) are left out of every score. docs/validation.md explains the table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim import skill
+from sim.data.dated import EARLIEST
+from sim.data.observed import observed
+from sim.params import ModelParams
+from sim.simulation import Simulation
+from sim.sweep.seeds import run_generator
+from sim.world import LEADERS, World
+
+#: Last date the observed series moves with votes (the record ends with session 74, 2019).
+OBSERVED_UNTIL = date(2020, 1, 1)
+#: Replicates of a hindcast ensemble unless asked otherwise.
+DEFAULT_REPLICATES = 10
+
+
+def months_between(start: date, later: date) -> int:
+    return (later.year - start.year) * 12 + later.month - start.month
+
+
+def scoring_dates(start: date, steps: int) -> list[date]:
+    """Every 1 January after ``start`` within the run and within the observed record."""
+    last = min(OBSERVED_UNTIL, _add_months(start, steps))
+    return [date(y, 1, 1) for y in range(start.year + 1, last.year + 1) if date(y, 1, 1) <= last]
+
+
+def _add_months(start: date, months: int) -> date:
+    total = start.year * 12 + start.month - 1 + months
+    return date(total // 12, total % 12 + 1, 1)
+
+
+@dataclass
+class Hindcast:
+    """A scored hindcast. Arrays are (dates x nations) or (dates x nations x replicates)."""
+
+    start: date
+    dates: list[date]
+    iso3: np.ndarray
+    region: np.ndarray
+    initial: np.ndarray  # observed alignment at the start (the run's x(0))
+    observed: np.ndarray
+    ensemble: np.ndarray
+    baselines: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def scored(self) -> np.ndarray:
+        """Nations in the scores: all but the two leaders."""
+        return ~np.isin(self.iso3, LEADERS)
+
+    def predictors(self) -> dict[str, np.ndarray]:
+        """Every forecast as (dates x nations x members): the model, then the baselines."""
+        out = {"model": self.ensemble}
+        out.update({name: values[..., None] for name, values in self.baselines.items()})
+        return out
+
+    def table(self) -> pd.DataFrame:
+        """The fit table: one row per predictor, scores pooled over dates and nations."""
+        keep = self.scored
+        obs = self.observed[:, keep]
+        change_obs = obs - self.initial[None, keep]
+        rows = []
+        for name, members in self.predictors().items():
+            pred = members[:, keep, :]
+            point = pred.mean(axis=-1)
+            change = point - self.initial[None, keep]
+            rows.append(
+                {
+                    "predictor": name,
+                    "rmse_level": skill.rmse(point, obs),
+                    "rank_corr_level": skill.rank_correlation(point, obs),
+                    "rmse_change": skill.rmse(change, change_obs),
+                    "rank_corr_change": skill.rank_correlation(change, change_obs),
+                    "crps": skill.crps(pred.reshape(-1, pred.shape[-1]), obs.ravel()),
+                }
+            )
+        frame = pd.DataFrame(rows).set_index("predictor")
+        frame["skill_vs_persistence"] = [
+            skill.skill(r, frame.at["persistence", "rmse_level"]) for r in frame["rmse_level"]
+        ]
+        return frame
+
+    def per_date(self) -> pd.DataFrame:
+        """RMSE of levels and rank correlation of changes per date, for each predictor."""
+        keep = self.scored
+        rows = []
+        for name, members in self.predictors().items():
+            for t, when in enumerate(self.dates):
+                point = members[t, keep].mean(axis=-1)
+                obs = self.observed[t, keep]
+                rows.append(
+                    {
+                        "date": when.isoformat(),
+                        "predictor": name,
+                        "rmse_level": skill.rmse(point, obs),
+                        "rank_corr_change": skill.rank_correlation(
+                            point - self.initial[keep], obs - self.initial[keep]
+                        ),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def nations(self) -> pd.DataFrame:
+        """Per nation and date: observed, model mean and 5-95% band, persistence."""
+        rows = []
+        for t, when in enumerate(self.dates):
+            lo, hi = np.quantile(self.ensemble[t], [0.05, 0.95], axis=-1)
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "date": when.isoformat(),
+                        "iso3": self.iso3,
+                        "region": self.region,
+                        "initial": self.initial,
+                        "observed": self.observed[t],
+                        "model_mean": self.ensemble[t].mean(axis=-1),
+                        "model_q05": lo,
+                        "model_q95": hi,
+                    }
+                )
+            )
+        return pd.concat(rows, ignore_index=True)
+
+
+def run_ensemble(
+    world: World,
+    params: ModelParams,
+    events: list,
+    steps_wanted: list[int],
+    seeds: list[np.random.Generator],
+    reference: ModelParams | None = None,
+) -> np.ndarray:
+    """Alignment at each wanted step (len(steps) x nations x replicates), replicates stacked."""
+    sim = Simulation(world, params, events, seeds, reference=reference)
+    out = np.empty((len(steps_wanted), world.n, len(seeds)))
+    wanted = {step: i for i, step in enumerate(steps_wanted)}
+    for step in range(1, max(steps_wanted) + 1):
+        sim.step()
+        if step in wanted:
+            out[wanted[step]] = sim.state.alignment
+    return out
+
+
+def hindcast(
+    world: World,
+    start: date,
+    params: ModelParams,
+    *,
+    steps: int,
+    events: list | None = None,
+    master_seed: int = 0,
+    replicates: int = DEFAULT_REPLICATES,
+    reference: ModelParams | None = None,
+) -> Hindcast | None:
+    """Run ``replicates`` seeds from ``world`` (the world of ``start``) and score them against the
+    observed series; None when the run covers no observed date."""
+    dates = scoring_dates(start, steps)
+    if not dates:
+        return None
+    iso3 = world.iso3
+    observed_now = observed("alignment", dates).reindex(columns=iso3).to_numpy()
+    seeds = [run_generator(master_seed, 0, r) for r in range(replicates)]
+    ensemble = run_ensemble(
+        world, params, events or [], [months_between(start, d) for d in dates], seeds, reference
+    )
+    years_before = [date(y, 1, 1) for y in range(EARLIEST.year, start.year)]
+    history = (
+        observed("alignment", [*years_before, start]).reindex(columns=iso3).to_numpy(copy=True)
+    )
+    history[-1] = world.alignment  # the run's own start (identical for the embedded worlds)
+    horizons = np.array([months_between(start, d) / 12 for d in dates])
+    baselines = {
+        "persistence": skill.persistence(world.alignment, len(dates)),
+        "trend": skill.linear_trend(history, horizons),
+        "regional drift": skill.regional_drift(history, world.subregion, horizons),
+    }
+    return Hindcast(
+        start=start,
+        dates=dates,
+        iso3=iso3,
+        region=world.region,
+        initial=world.alignment.copy(),
+        observed=observed_now,
+        ensemble=ensemble,
+        baselines=baselines,
+    )
+
+
+def region_figure(result: Hindcast, path: Path) -> Path:
+    """Observed vs simulated mean alignment by region over the scored dates (with the model's
+    5-95% band across replicates and persistence), one panel per region."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    regions = sorted(set(result.region))
+    fig, axes = plt.subplots(1, len(regions), figsize=(3.2 * len(regions), 3.2), sharey=True)
+    when = [result.start, *result.dates]
+    keep = result.scored
+    for ax, region in zip(np.atleast_1d(axes), regions, strict=True):
+        rows = keep & (result.region == region)
+        start = result.initial[rows].mean()
+        obs_mean = [start, *np.nanmean(result.observed[:, rows], axis=1)]
+        member_means = result.ensemble[:, rows, :].mean(axis=1)  # dates x replicates
+        mean = [start, *member_means.mean(axis=1)]
+        lo = [start, *np.quantile(member_means, 0.05, axis=1)]
+        hi = [start, *np.quantile(member_means, 0.95, axis=1)]
+        ax.fill_between(when, lo, hi, color="#888888", alpha=0.3, label="model 5-95%")
+        ax.plot(when, mean, color="#444444", label="model mean")
+        ax.plot(when, obs_mean, "o-", color="#1f77b4", label="observed")
+        ax.axhline(start, color="#999999", ls=":", lw=1, label="persistence")
+        ax.set_title(f"{region} ({int(rows.sum())})", fontsize=10)
+        ax.tick_params(axis="x", labelrotation=45, labelsize=8)
+    np.atleast_1d(axes)[0].set_ylabel("mean alignment (US -1 ... China +1)")
+    np.atleast_1d(axes)[-1].legend(fontsize=7, loc="best")
+    fig.suptitle(f"Hindcast from {result.start.isoformat()}: observed vs simulated by region")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def write(result: Hindcast, folder: Path) -> None:
+    """hindcast_fit.csv (the table), hindcast_by_date.csv, hindcast_nations.parquet, figure."""
+    result.table().to_csv(folder / "hindcast_fit.csv")
+    result.per_date().to_csv(folder / "hindcast_by_date.csv", index=False)
+    result.nations().to_parquet(folder / "hindcast_nations.parquet", index=False)
+    region_figure(result, folder / "hindcast_regions.png")
