@@ -96,7 +96,7 @@ def run(
     ] = False,
 ) -> None:
     """Run one scenario and write its outputs to a folder."""
-    from sim.outputs import OutputExistsError, fresh_output_dir, write_run
+    from sim.outputs import OutputExistsError, check_replaceable, fresh_output_dir, write_run
 
     overrides = list(set_ or [])
     if seed is not None:
@@ -113,6 +113,8 @@ def run(
             raise OutputExistsError(
                 f"{target}: output folder exists; choose another --out or pass --overwrite"
             )
+        if overwrite:
+            check_replaceable(target)
         model = resolved.build_model()
     except (ScenarioError, OutputExistsError, ValueError, KeyError) as error:
         fail(str(error).strip("'\""))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import sys
 from collections.abc import Iterator
@@ -31,37 +32,79 @@ class OutputExistsError(FileExistsError):
     """The chosen output folder exists; we never overwrite silently."""
 
 
+#: Written into every output folder this tool creates; --overwrite deletes only such folders.
+MARKER = ".cyberbloc-output"
+
+
 def fresh_output_dir(name: str, base: Path = RESULTS_DIR) -> Path:
-    """results/<name>-<UTC timestamp>, with a counter if two runs start in the same second."""
+    """results/<name>-<UTC timestamp>-<6 random hex digits>: two runs started in the same second
+    (even by two processes) get different folders."""
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    candidate = base / f"{name}-{stamp}"
-    counter = 1
-    while candidate.exists():
-        counter += 1
-        candidate = base / f"{name}-{stamp}-{counter}"
-    return candidate
+    while True:
+        candidate = base / f"{name}-{stamp}-{secrets.token_hex(3)}"
+        if not candidate.exists():
+            return candidate
+
+
+def is_tool_output(folder: Path) -> bool:
+    """True for a folder this tool wrote (it holds the marker file)."""
+    return folder.is_dir() and (folder / MARKER).is_file()
+
+
+def check_replaceable(target: Path) -> None:
+    """Refuse to replace anything but a folder this tool wrote (OutputExistsError, one line)."""
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise OutputExistsError(f"{target}: exists and is not a folder; choose another --out")
+    if not is_tool_output(target):
+        raise OutputExistsError(
+            f"{target}: not an output folder of this tool (no {MARKER} marker): refusing to "
+            "delete it with --overwrite; choose another --out"
+        )
 
 
 @contextlib.contextmanager
 def atomic_dir(target: Path, overwrite: bool = False) -> Iterator[Path]:
-    """Yield a temporary folder next to ``target``; move it into place only on success."""
+    """Yield a temporary folder next to ``target``; move it into place only on success.
+
+    The move is one ``rename``: if another run put a folder at ``target`` meanwhile, the rename
+    fails and this run reports it (its own result is never silently dropped, the other's never
+    deleted). With ``overwrite`` only a folder this tool wrote (``MARKER``) is replaced.
+    """
     target = Path(target)
     if target.exists() and not overwrite:
         raise OutputExistsError(
             f"{target}: output folder exists; choose another --out or pass --overwrite"
         )
+    if overwrite:
+        check_replaceable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.parent / f".{target.name}.partial-{os.getpid()}"
-    shutil.rmtree(temporary, ignore_errors=True)
+    temporary = target.parent / f".{target.name}.partial-{os.getpid()}-{secrets.token_hex(3)}"
     temporary.mkdir()
+    (temporary / MARKER).write_text("written by cyberbloc; --overwrite may replace this folder\n")
     try:
         yield temporary
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
-    if target.exists():
-        shutil.rmtree(target)
-    temporary.rename(target)
+    retired = None
+    if overwrite and target.exists():
+        check_replaceable(target)
+        retired = target.parent / f".{target.name}.old-{os.getpid()}-{secrets.token_hex(3)}"
+        target.rename(retired)
+    try:
+        os.rename(temporary, target)  # fails if another run created target meanwhile
+    except OSError:
+        shutil.rmtree(temporary, ignore_errors=True)
+        if retired is not None and not target.exists():
+            retired.rename(target)
+        raise OutputExistsError(
+            f"{target}: another run wrote this folder while this one ran; nothing of this run "
+            "was kept: run it again with another --out"
+        ) from None
+    if retired is not None:
+        shutil.rmtree(retired, ignore_errors=True)
 
 
 def summary(model: CyberBlocModel, resolved: ResolvedScenario) -> dict[str, Any]:

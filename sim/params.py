@@ -76,6 +76,7 @@ class ModelParams(BaseModel):
         "USD bn per step",
         "China's communications/network infrastructure investment abroad per month.",
         ge=0.0,
+        le=100.0,
     )
     china_targeting: ChinaTargeting = _field(
         "africa_arab_need",
@@ -91,6 +92,7 @@ class ModelParams(BaseModel):
         "ratio",
         "Targeting weight of an African or Arab state relative to another state of equal need.",
         ge=0.0,
+        le=100.0,
     )
     china_market_weight: float = _field(
         0.25,
@@ -128,12 +130,14 @@ class ModelParams(BaseModel):
         "Dependence (Chinese infrastructure stock over annual GDP) at which the pull is half its "
         "maximum: the diminishing-returns scale.",
         gt=0.0,
+        le=10.0,
     )
     china_threat_damping: float = _field(
         1.0,
         "1/threat",
         "How strongly a nation's perceived cyber threat from China damps the investment pull.",
         ge=0.0,
+        le=100.0,
     )
 
     # --- 2. US pressure ------------------------------------------------------------------------
@@ -142,6 +146,7 @@ class ModelParams(BaseModel):
         "pressure units per step",
         "US diplomatic and economic pressure spent per month (abstract effort units).",
         ge=0.0,
+        le=1000.0,
     )
     us_targeting: UsTargeting = _field(
         "drifting",
@@ -162,12 +167,14 @@ class ModelParams(BaseModel):
         "pressure units",
         "Pressure on one nation at which its effect is half its maximum (diminishing returns).",
         gt=0.0,
+        le=1000.0,
     )
     security_tie_gain: float = _field(
         1.0,
         "ratio",
         "Extra pull of pressure on nations with US security ties: effect times (1 + gain * tie).",
         ge=0.0,
+        le=100.0,
     )
     backlash_strength: float = _field(
         0.6,
@@ -175,12 +182,14 @@ class ModelParams(BaseModel):
         "Share of pressure that backfires (pushes toward China) on a nation with full "
         "non-intervention commitment and no perceived threat.",
         ge=0.0,
+        le=10.0,
     )
     threat_backlash_gain: float = _field(
         1.0,
         "1/threat",
         "How much perceived US cyber threat amplifies backlash: factor (1 + gain * threat).",
         ge=0.0,
+        le=100.0,
     )
 
     # --- 3. Peer influence ----------------------------------------------------------------------
@@ -196,6 +205,7 @@ class ModelParams(BaseModel):
         "tie weight",
         "Influence weight between two nations of the same UN sub-region.",
         ge=0.0,
+        le=100.0,
     )
     org_weights: dict[Organisation, float] = Field(
         default_factory=lambda: dict(DEFAULT_ORG_WEIGHTS),
@@ -261,6 +271,7 @@ class ModelParams(BaseModel):
         "Perceived US cyber threat at the start for a fully China-aligned audience: China's claim "
         "that 53.1% of 42 million malware samples found in 2020 came from the US.",
         ge=0.0,
+        le=10.0,
     )
     initial_china_threat: float = _field(
         0.5,
@@ -268,11 +279,12 @@ class ModelParams(BaseModel):
         "Perceived Chinese cyber threat at the start for a fully US-aligned audience (Western "
         "public attributions of Chinese state hacking).",
         ge=0.0,
+        le=10.0,
     )
 
     # --- 6. Noise ----------------------------------------------------------------------------------
     noise_sd: float = _field(
-        0.005, "alignment", "Standard deviation of the monthly random shock.", ge=0.0
+        0.005, "alignment", "Standard deviation of the monthly random shock.", ge=0.0, le=1.0
     )
 
     # --- Leaders -----------------------------------------------------------------------------------

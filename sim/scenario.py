@@ -16,6 +16,8 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -76,7 +78,12 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(description="Short identifier, used in output folder names.")
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$",
+        max_length=100,
+        description="Short identifier, used in output folder names: letters, digits, '_', '.', "
+        "'-' (no path separators).",
+    )
     question: str = Field(description="The one-line question this scenario asks.")
     description: str = Field("", description="Longer explanation: assumptions, sources.")
     start: date = Field(
@@ -257,13 +264,91 @@ def read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, An
     return merged, {**parent_lines, **lines}
 
 
+#: Largest YAML document read (characters) and largest tree after aliases are expanded (nodes):
+#: a "billion laughs" alias bomb is refused instead of filling memory.
+MAX_YAML_CHARS = 1_000_000
+MAX_YAML_NODES = 100_000
+
+#: YAML 1.2 floats that YAML 1.1 (PyYAML) reads as strings: 1e3, 1.0e308, 2E-5.
+_YAML12_FLOAT = re.compile(
+    r"""^(?:[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+
+        |[-+]?\.[0-9_]+[eE][-+]?[0-9]+)$""",
+    re.X,
+)
+
+
+class StrictLoader(yaml.SafeLoader):
+    """PyYAML's safe loader with YAML 1.2 floats and duplicate keys as errors."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if isinstance(key, Hashable) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key '{key}' (lines {seen[key]} and {line})",
+                    key_node.start_mark,
+                )
+            if isinstance(key, Hashable):
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+StrictLoader.add_implicit_resolver("tag:yaml.org,2002:float", _YAML12_FLOAT, list("-+0123456789."))
+
+
+def expanded_size(node: yaml.Node, limit: int) -> int:
+    """Nodes in the tree with every alias expanded, counted without expanding (memo per node);
+    stops counting past ``limit``."""
+    sizes: dict[int, int] = {}
+
+    def size(current: yaml.Node) -> int:
+        key = id(current)
+        if key in sizes:
+            return sizes[key]
+        sizes[key] = limit + 1  # a cycle counts as too big
+        total = 1
+        if isinstance(current, yaml.MappingNode):
+            for k, v in current.value:
+                total += size(k) + size(v)
+                if total > limit:
+                    break
+        elif isinstance(current, yaml.SequenceNode):
+            for item in current.value:
+                total += size(item)
+                if total > limit:
+                    break
+        sizes[key] = min(total, limit + 1)
+        return sizes[key]
+
+    return size(node)
+
+
 def parse_yaml(
     text: str, path: Path, error: type[Exception] = ScenarioError
 ) -> tuple[Any, yaml.Node | None]:
     """Safe-load YAML text and compose its node tree (for line numbers); malformed YAML raises
-    ``error`` with one line naming the file and line. Nothing is ever constructed as code."""
+    ``error`` with one line naming the file and line. Nothing is ever constructed as code.
+    Duplicate keys are errors; ``1e3`` is a number (YAML 1.2); oversized or alias-bomb documents
+    are refused before they are expanded."""
+    if len(text) > MAX_YAML_CHARS:
+        raise error(f"{path}: file too large ({len(text)} characters; at most {MAX_YAML_CHARS})")
     try:
-        return yaml.safe_load(text), yaml.compose(text)
+        loader = StrictLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is not None and expanded_size(node, MAX_YAML_NODES) > MAX_YAML_NODES:
+                raise error(
+                    f"{path}: YAML too large once its aliases are expanded (more than "
+                    f"{MAX_YAML_NODES} nodes): aliases (*name) may not multiply the document"
+                )
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+        return data, node
     except yaml.YAMLError as problem_error:
         mark = getattr(problem_error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
@@ -310,7 +395,7 @@ def apply_set(raw: dict[str, Any], assignment: str) -> None:
             f"--set {assignment}: expected PATH=VALUE, e.g. parameters.china_budget=2"
         )
     try:
-        value = yaml.safe_load(text)
+        value = yaml.load(text, Loader=StrictLoader)
     except yaml.YAMLError:
         raise ScenarioError(f"--set {assignment}: value is not valid YAML") from None
     keys = _split_path(dotted)

@@ -60,6 +60,7 @@ def baseline_run(tmp_path_factory) -> Path:
 def test_run_writes_every_output(baseline_run):
     names = {p.name for p in baseline_run.iterdir()}
     assert names == {
+        ".cyberbloc-output",
         "model.parquet",
         "nations.parquet",
         "summary.json",

@@ -172,7 +172,7 @@ def test_scores_stay_in_bounds_under_extreme_settings():
         nations=synthetic_nations(40, seed=9),
         rng=11,
         noise_sd=0.8,
-        china_budget=500.0,
+        china_budget=100.0,  # the upper bound
         investment_pull=1.0,
         us_pressure_budget=1000.0,
         pressure_pull=1.0,

@@ -1,0 +1,128 @@
+"""Issue 10 (hardening): no data loss, no silent corruption. One test per numbered item; each was
+seen to fail before its fix."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sim import outputs
+from sim.cli import app
+
+RUN = ["run", "baseline", "--steps", "2", "--no-figures", "-q"]
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, [*args])
+
+
+# 1. --overwrite deletes only folders this tool created -----------------------------------------
+def test_overwrite_refuses_a_folder_the_tool_did_not_write(tmp_path):
+    precious = tmp_path / "thesis"
+    (precious / ".git").mkdir(parents=True)
+    (precious / "thesis.tex").write_text("years of work")
+    result = invoke(*RUN, "--out", str(precious), "--overwrite")
+    assert result.exit_code == 2
+    assert "not an output folder of this tool" in result.output
+    assert (precious / "thesis.tex").read_text() == "years of work"
+    assert (precious / ".git").is_dir()
+
+
+def test_overwrite_refuses_a_file_and_leaves_no_partial_folder(tmp_path):
+    target = tmp_path / "notes.txt"
+    target.write_text("keep")
+    result = invoke(*RUN, "--out", str(target), "--overwrite")
+    assert result.exit_code == 2 and target.read_text() == "keep"
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+
+
+def test_overwrite_replaces_the_tools_own_output(tmp_path):
+    out = tmp_path / "run"
+    assert invoke(*RUN, "--out", str(out)).exit_code == 0
+    assert (out / outputs.MARKER).is_file()
+    (out / "stale.txt").write_text("from before")
+    assert invoke(*RUN, "--out", str(out), "--overwrite").exit_code == 0
+    assert (out / "manifest.json").is_file() and not (out / "stale.txt").exists()
+
+
+# 2. two runs into one folder: one result is on disk, the other run fails ----------------------
+def test_a_folder_that_appears_during_a_run_is_not_removed(tmp_path):
+    target = tmp_path / "shared"
+    with pytest.raises(outputs.OutputExistsError, match="another run wrote this folder"):
+        with outputs.atomic_dir(target) as folder:
+            (folder / "mine.txt").write_text("mine")
+            target.mkdir()
+            (target / "theirs.txt").write_text("theirs")  # the other run committed first
+    assert (target / "theirs.txt").read_text() == "theirs"
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+
+
+def test_concurrent_runs_into_one_folder_never_both_report_success(tmp_path):
+    out = tmp_path / "X"
+    command = [sys.executable, "run.py", *RUN, "--out", str(out)]
+    procs = [
+        subprocess.Popen([*command, "--seed", str(seed)], cwd=Path(__file__).parent.parent)
+        for seed in (1, 2)
+    ]
+    codes = sorted(p.wait(timeout=300) for p in procs)
+    assert codes == [0, 2]
+    assert (out / "manifest.json").is_file()
+
+
+def test_default_folder_names_do_not_collide(tmp_path):
+    names = {outputs.fresh_output_dir("baseline", tmp_path).name for _ in range(50)}
+    assert len(names) == 50
+
+
+# 3. a scenario name is not a path ------------------------------------------------------------
+@pytest.mark.parametrize("name", ["../../etc/evil", "a/b", "..", "/abs", "x\\\\y"])
+def test_scenario_name_cannot_be_a_path(tmp_path, name):
+    path = tmp_path / "evil.yaml"
+    path.write_text(f'name: "{name}"\nquestion: q\n')
+    result = invoke("validate", str(path))
+    assert result.exit_code == 2
+    assert "name" in result.output
+
+
+# 4. duplicate keys, duplicate nations, events that do nothing ---------------------------------
+def test_duplicate_keys_are_an_error_with_both_lines(tmp_path):
+    path = tmp_path / "dup.yaml"
+    path.write_text(
+        "name: dup\nquestion: q\nevents:\n  - {step: 1, kind: set_parameter, parameter: "
+        "china_budget, value: 2}\nsteps: 12\nevents: []\n"
+    )
+    result = invoke("validate", str(path))
+    assert result.exit_code == 2
+    assert "duplicate key 'events' (lines 3 and 6)" in result.output
+
+
+# 5. YAML 1.2 floats and parameter bounds ------------------------------------------------------
+def test_exponent_floats_are_numbers_and_absurd_values_are_refused(tmp_path):
+    from sim.scenario import ScenarioError, load_scenario
+
+    path = tmp_path / "exp.yaml"
+    path.write_text("name: exp\nquestion: q\nparameters:\n  china_budget: 1e1\n")
+    assert load_scenario(path).scenario.parameters.china_budget == 10.0
+    assert load_scenario("baseline", ["parameters.china_budget=2.5e1"]).scenario.parameters.china_budget == 25.0
+    with pytest.raises(ScenarioError, match="china_budget"):
+        load_scenario("baseline", ["parameters.china_budget=1.0e308"])
+
+
+# 7. alias bombs are refused quickly -----------------------------------------------------------
+def test_billion_laughs_is_refused_in_under_two_seconds(tmp_path):
+    import time
+
+    lines = ["name: bomb", "question: q", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in "bcdefghi":
+        prev = chr(ord(level) - 1)
+        lines.append(f"{level}: &{level} [{','.join(['*' + prev] * 9)}]")
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    began = time.perf_counter()
+    result = invoke("validate", str(path))
+    assert time.perf_counter() - began < 2.0
+    assert result.exit_code == 2 and "aliases" in result.output
