@@ -52,11 +52,13 @@ def test_overwrite_replaces_the_tools_own_output(tmp_path):
 # 2. two runs into one folder: one result is on disk, the other run fails ----------------------
 def test_a_folder_that_appears_during_a_run_is_not_removed(tmp_path):
     target = tmp_path / "shared"
-    with pytest.raises(outputs.OutputExistsError, match="another run wrote this folder"):
-        with outputs.atomic_dir(target) as folder:
-            (folder / "mine.txt").write_text("mine")
-            target.mkdir()
-            (target / "theirs.txt").write_text("theirs")  # the other run committed first
+    with (
+        pytest.raises(outputs.OutputExistsError, match="another run wrote this folder"),
+        outputs.atomic_dir(target) as folder,
+    ):
+        (folder / "mine.txt").write_text("mine")
+        target.mkdir()
+        (target / "theirs.txt").write_text("theirs")  # the other run committed first
     assert (target / "theirs.txt").read_text() == "theirs"
     assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
 
@@ -107,7 +109,12 @@ def test_exponent_floats_are_numbers_and_absurd_values_are_refused(tmp_path):
     path = tmp_path / "exp.yaml"
     path.write_text("name: exp\nquestion: q\nparameters:\n  china_budget: 1e1\n")
     assert load_scenario(path).scenario.parameters.china_budget == 10.0
-    assert load_scenario("baseline", ["parameters.china_budget=2.5e1"]).scenario.parameters.china_budget == 25.0
+    assert (
+        load_scenario(
+            "baseline", ["parameters.china_budget=2.5e1"]
+        ).scenario.parameters.china_budget
+        == 25.0
+    )
     with pytest.raises(ScenarioError, match="china_budget"):
         load_scenario("baseline", ["parameters.china_budget=1.0e308"])
 
@@ -116,7 +123,11 @@ def test_exponent_floats_are_numbers_and_absurd_values_are_refused(tmp_path):
 def test_billion_laughs_is_refused_in_under_two_seconds(tmp_path):
     import time
 
-    lines = ["name: bomb", "question: q", 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines = [
+        "name: bomb",
+        "question: q",
+        'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ]
     for level in "bcdefghi":
         prev = chr(ord(level) - 1)
         lines.append(f"{level}: &{level} [{','.join(['*' + prev] * 9)}]")
