@@ -350,6 +350,8 @@ def sweep(
         fail(str(error))
         return
     spec, done = prepared.loaded.spec, prepared.total_runs - len(prepared.missing)
+    for line in prepared.store.redone:  # parts that failed their checksum: always said
+        console.print(f"[yellow]warning[/]: {prepared.folder}/{line}", highlight=False, soft_wrap=True)
     if not quiet:
         console.print(f"[bold]{spec.name}[/]: {spec.question}")
         console.print(

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -217,23 +215,19 @@ def test_resume_after_kill_9_loses_and_doubles_nothing(world, tmp_path):
     reference = results(tmp_path / "reference")
     out = tmp_path / "killed"
     command = [sys.executable, "run.py", "sweep", str(sweep), "--out", str(out), "-q"]
+    # A reproducible kill point, counted in committed parts (a timed guess flaked): the sweep
+    # kills its own process group, workers included, right after its 17th part (of ~80).
     process = subprocess.Popen(
         [*command, "--workers", "2", "--chunk-runs", "1"],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # its own process group: the kill takes the workers too
+        env={**os.environ, "CYBERBLOC_TEST_KILL_AFTER_PARTS": "17"},
     )
-    # A random point of the run, counted in finished parts rather than in seconds (a timed
-    # guess flaked when the subprocess outran the reference run): kill after k of ~80 parts.
-    kill_after = random.randint(1, 40)
-    deadline = time.monotonic() + 60
-    while len(list(out.glob("part-*.parquet"))) < kill_after and time.monotonic() < deadline:
-        assert process.poll() is None, "the sweep subprocess ended early"
-        time.sleep(0.002)
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    assert process.wait(timeout=300) == -signal.SIGKILL
     partial = len(pd.read_parquet(out))
+    assert partial == 17 * len(pd.read_parquet(next(out.glob("part-*.parquet"))))
     assert 0 < partial < len(reference), "the kill missed the run; adjust LONG_GRID"
 
     report = run_sweep(sweep, out, workers=1)
@@ -424,3 +418,30 @@ def test_result_folder_reads_directly_with_pandas(world, tmp_path):
 def test_chunk_result_counts():
     result = ChunkResult(runs={}, nations=None, failures=[{}], attempted=[(0, 0), (0, 1)])
     assert result.completed == 1
+
+
+@pytest.mark.parametrize("damage", ["truncate", "empty", "flip_byte", "delete_checksum"])
+def test_damaged_parts_are_detected_and_redone(world, tmp_path, damage):
+    """Issue 10 item 6: a truncated, emptied or altered part (or one without its checksum) is
+    set aside with a warning on the next run and its runs are redone; the results then equal
+    an undamaged sweep's, bit for bit."""
+    sweep = write_sweep(world, "grid", **GRID)
+    run_sweep(sweep, tmp_path / "reference", workers=1, chunk_runs=5)
+    reference = results(tmp_path / "reference")
+    out = tmp_path / "damaged"
+    run_sweep(sweep, out, workers=1, chunk_runs=5)
+    part = sorted(out.glob("part-*.parquet"))[1]
+    data = bytearray(part.read_bytes())
+    if damage == "truncate":
+        part.write_bytes(bytes(data[: len(data) // 2]))
+    elif damage == "empty":
+        part.write_bytes(b"")
+    elif damage == "flip_byte":
+        data[len(data) // 3] ^= 0xFF
+        part.write_bytes(bytes(data))
+    else:
+        (out / "_checksums" / part.name.replace(".parquet", ".json")).unlink()
+    result = CliRunner().invoke(app, ["sweep", str(sweep), "--out", str(out), "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert "will be redone" in result.output and part.name in result.output
+    pd.testing.assert_frame_equal(results(out), reference, check_exact=True)

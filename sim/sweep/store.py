@@ -26,9 +26,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import secrets
+import signal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +52,10 @@ FAILURES = "_failures"
 NATIONS = "_nations"
 ANALYSIS = "_analysis"
 PART_PREFIX = "part-"
+#: Environment variable of the test hook that kills the sweep after this many committed chunks.
+KILL_AFTER_ENV = "CYBERBLOC_TEST_KILL_AFTER_PARTS"
+#: Per-chunk SHA-256 and row counts, written before the chunk's results part is committed.
+CHECKSUMS = "_checksums"
 
 FAILURE_SCHEMA = pa.schema(
     [
@@ -98,12 +105,19 @@ def runs_schema(parameter_types: dict[str, pa.DataType], metrics: list[str]) -> 
     return pa.schema(fields)
 
 
-def write_atomic(table: pa.Table, path: Path) -> None:
-    """Write to a temporary name in the same folder, fsync, then rename into place."""
+def write_atomic(
+    table: pa.Table, path: Path, before_commit: Callable[[Path], None] | None = None
+) -> None:
+    """Write to a temporary name in the same folder, fsync, then rename into place.
+
+    ``before_commit(temporary)`` runs after the file is complete and before the rename (the
+    results part's checksum is recorded there, so a committed part always has one)."""
     temporary = path.parent / f".tmp-{secrets.token_hex(6)}-{path.name}"
     try:
         pq.write_table(table, temporary)
         _fsync(temporary)
+        if before_commit is not None:
+            before_commit(temporary)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -123,6 +137,12 @@ def write_text_atomic(text: str, path: Path) -> None:
         raise
 
 
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -139,6 +159,10 @@ class SweepStore:
         self._lock_file: Any = None
         self._counter = 0
         self.schema: pa.Schema | None = None
+        self.redone: list[str] = []  # parts set aside on opening (checksum failures)
+        self._committed = 0
+        kill_after = os.environ.get(KILL_AFTER_ENV)
+        self._kill_after = int(kill_after) if kill_after else None
 
     # --- opening ---------------------------------------------------------------------------
     @classmethod
@@ -180,7 +204,7 @@ class SweepStore:
             write_atomic(pa.Table.from_pandas(design, preserve_index=False), folder / DESIGN)
             # The manifest goes last: a folder without it was never initialised.
             write_text_atomic(json.dumps(manifest, indent=2, default=str), folder / MANIFEST)
-        store.cleanup()
+        store.redone = store.cleanup()
         store._counter = store._max_part_number()
         return store, resumed
 
@@ -234,17 +258,58 @@ class SweepStore:
     def _side_parts(self, kind: str) -> list[Path]:
         return sorted((self.folder / kind).glob(f"{PART_PREFIX}*.parquet"))
 
-    def cleanup(self) -> None:
-        """Delete what an interrupted session left half-done: temporary files, and side parts
-        (failures, per-nation rows) of chunks whose results part was never renamed."""
-        for directory in (self.folder, self.folder / FAILURES, self.folder / NATIONS):
+    def cleanup(self) -> list[str]:
+        """Delete what an interrupted session left half-done: temporary files, parts that fail
+        their checksum (truncated, emptied or altered on disk: their runs are redone), and side
+        parts (failures, per-nation rows) and checksums of chunks whose results part is gone.
+        Returns one line per part set aside, for the user."""
+        for directory in (
+            self.folder,
+            self.folder / FAILURES,
+            self.folder / NATIONS,
+            self.folder / CHECKSUMS,
+        ):
             for temporary in directory.glob(".tmp-*"):
                 temporary.unlink(missing_ok=True)
+        redone = []
+        for part in sorted(self.folder.glob(f"{PART_PREFIX}*.parquet")):
+            problem = self.verify(part.name)
+            if problem:
+                redone.append(f"{part.name}: {problem}; its runs will be redone")
+                part.unlink()
         committed = self.part_ids()
         for kind in (FAILURES, NATIONS):
             for part in self._side_parts(kind):
                 if part.name.removeprefix(PART_PREFIX).removesuffix(".parquet") not in committed:
                     part.unlink()
+        for record in (self.folder / CHECKSUMS).glob(f"{PART_PREFIX}*.json"):
+            if record.name.removeprefix(PART_PREFIX).removesuffix(".json") not in committed:
+                record.unlink()
+        return redone
+
+    def verify(self, name: str) -> str | None:
+        """Why the committed chunk ``name`` cannot be trusted, or None: every file of the chunk
+        must match the SHA-256 and row count recorded when it was committed."""
+        record_path = self.folder / CHECKSUMS / name.replace(".parquet", ".json")
+        if not record_path.exists():
+            return "no checksum recorded"
+        try:
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return "unreadable checksum record"
+        for kind, expected in record.items():
+            path = self.folder / name if kind == "results" else self.folder / kind / name
+            if not path.exists():
+                return f"{kind} part missing"
+            if file_digest(path) != expected["sha256"]:
+                return f"{kind} part changed on disk (checksum mismatch)"
+            try:
+                rows = pq.ParquetFile(path).metadata.num_rows
+            except Exception:
+                return f"{kind} part unreadable"
+            if rows != expected["rows"]:
+                return f"{kind} part has {rows} rows, {expected['rows']} recorded"
+        return None
 
     def _max_part_number(self) -> int:
         numbers = [int(pid.split("-")[0]) for pid in self.part_ids() if pid.split("-")[0].isdigit()]
@@ -295,17 +360,40 @@ class SweepStore:
             raise RuntimeError("store opened without a results schema")
         self._counter += 1
         part = f"{PART_PREFIX}{self._counter:06d}-{secrets.token_hex(4)}.parquet"
+        record: dict[str, dict[str, Any]] = {}
         if result.nations is not None and result.nations["point"]:
             columns = {name: np.concatenate(arrays) for name, arrays in result.nations.items()}
             (self.folder / NATIONS).mkdir(exist_ok=True)
-            write_atomic(
-                pa.Table.from_pydict(columns, schema=NATIONS_SCHEMA), self.folder / NATIONS / part
-            )
+            table = pa.Table.from_pydict(columns, schema=NATIONS_SCHEMA)
+            write_atomic(table, self.folder / NATIONS / part)
+            record[NATIONS] = {
+                "sha256": file_digest(self.folder / NATIONS / part),
+                "rows": table.num_rows,
+            }
         if result.failures:
             (self.folder / FAILURES).mkdir(exist_ok=True)
             table = pa.Table.from_pylist(result.failures, schema=FAILURE_SCHEMA)
             write_atomic(table, self.folder / FAILURES / part)
-        write_atomic(pa.Table.from_pydict(result.runs, schema=self.schema), self.folder / part)
+            record[FAILURES] = {
+                "sha256": file_digest(self.folder / FAILURES / part),
+                "rows": table.num_rows,
+            }
+        runs = pa.Table.from_pydict(result.runs, schema=self.schema)
+
+        def record_checksums(temporary: Path) -> None:
+            record["results"] = {"sha256": file_digest(temporary), "rows": runs.num_rows}
+            (self.folder / CHECKSUMS).mkdir(exist_ok=True)
+            write_text_atomic(
+                json.dumps(record, indent=1),
+                self.folder / CHECKSUMS / part.replace(".parquet", ".json"),
+            )
+
+        write_atomic(runs, self.folder / part, before_commit=record_checksums)
+        self._committed += 1
+        if self._kill_after is not None and self._committed >= self._kill_after:
+            # Test hook (tests/test_sweep.py): die like a kill -9 at a chosen, reproducible point
+            # of the sweep, taking the whole process group (the workers) with it.
+            os.killpg(os.getpgrp(), signal.SIGKILL)
 
     def write_status(self, status: dict[str, Any]) -> None:
         """Append this session's numbers to ``_status.json`` (what ran, when, how it ended)."""
