@@ -120,6 +120,8 @@ def run(
         fail(str(error).strip("'\""))
         return
     total = resolved.scenario.steps
+    for warning in resolved.warnings:
+        console.print(f"[yellow]warning[/]: {warning}", highlight=False, soft_wrap=True)
     if not quiet:
         console.print(f"[bold]{resolved.scenario.name}[/]: {resolved.scenario.question}")
     with progress_bar(quiet) as progress:
@@ -250,6 +252,8 @@ def validate(
         console.print(
             f"[green]ok[/] {path} ({resolved.scenario.name}, {resolved.scenario.steps} steps)"
         )
+        for warning in resolved.warnings:
+            console.print(f"[yellow]warning[/]: {warning}", highlight=False, soft_wrap=True)
     if bad:
         raise typer.Exit(EXIT_BAD_INPUT)
 
@@ -351,7 +355,9 @@ def sweep(
         return
     spec, done = prepared.loaded.spec, prepared.total_runs - len(prepared.missing)
     for line in prepared.store.redone:  # parts that failed their checksum: always said
-        console.print(f"[yellow]warning[/]: {prepared.folder}/{line}", highlight=False, soft_wrap=True)
+        console.print(
+            f"[yellow]warning[/]: {prepared.folder}/{line}", highlight=False, soft_wrap=True
+        )
     if not quiet:
         console.print(f"[bold]{spec.name}[/]: {spec.question}")
         console.print(

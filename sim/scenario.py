@@ -132,6 +132,7 @@ class ResolvedScenario:
     path: Path | None
     nations: pd.DataFrame = field(repr=False)
     overrides: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def content_hash(self) -> str:
@@ -171,7 +172,47 @@ def load_scenario(
     except ValidationError as error:
         raise ScenarioError(describe_validation_error(error, path, lines)) from None
     nations = resolve_nations(scenario, path, lines)
-    return ResolvedScenario(scenario, path, nations, tuple(overrides))
+    warnings = no_op_warnings(scenario, nations, path, lines)
+    return ResolvedScenario(scenario, path, nations, tuple(overrides), tuple(warnings))
+
+
+def no_op_warnings(
+    scenario: Scenario, nations: pd.DataFrame, path: Path | None, lines: Lines
+) -> list[str]:
+    """Events that would change nothing (joining what one belongs to, leaving what one is not
+    in, a sanction of the US by the US): valid, but almost always a mistake worth a word."""
+    from sim.world import ROLE_STRENGTH, World
+
+    world = World.from_frame(nations)
+    strength = {
+        (code, org): float(world.column(org)[row])
+        for org in ORGANISATIONS
+        for code, row in world.index.items()
+    }
+    out = []
+    for i, event in enumerate(scenario.events):
+        where = _location(("events", i), path, lines) if path else f"events.{i}"
+        kind = event.kind
+        if kind == "join":
+            key = (event.nation, event.organisation)
+            wanted = ROLE_STRENGTH[event.role]
+            if strength.get(key) == wanted:
+                out.append(
+                    f"{where}: events.{i}: {event.nation} is already a {event.role} of "
+                    f"{event.organisation} at that point: the event does nothing"
+                )
+            strength[key] = wanted
+        elif kind == "leave":
+            key = (event.nation, event.organisation)
+            if strength.get(key, 0.0) == 0.0:
+                out.append(
+                    f"{where}: events.{i}: {event.nation} is not in {event.organisation} at that "
+                    "point: the event does nothing"
+                )
+            strength[key] = 0.0
+        elif kind == "sanction" and event.target == "USA":
+            out.append(f"{where}: events.{i}: the US sanctions itself: the event does nothing")
+    return out
 
 
 def scenario_from_dict(raw: dict[str, Any], base_dir: Path | None = None) -> ResolvedScenario:
@@ -515,6 +556,13 @@ def resolve_nations(scenario: Scenario, path: Path, lines: Lines) -> pd.DataFram
         except (KeyError, ValueError) as error:
             where = _location(("nations", "source"), path, lines)
             raise ScenarioError(f"{where}: nations.source: {csv.name}: {error}") from None
+    duplicated = sorted(set(frame["iso3"][frame["iso3"].duplicated()]))
+    if duplicated:
+        where = _location(("nations", "source"), path, lines)
+        raise ScenarioError(
+            f"{where}: nations.source: {spec.source}: duplicate rows for {', '.join(duplicated)} "
+            "(one row per nation)"
+        )
     known = set(frame["iso3"])
 
     names = {

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -137,3 +138,33 @@ def test_billion_laughs_is_refused_in_under_two_seconds(tmp_path):
     result = invoke("validate", str(path))
     assert time.perf_counter() - began < 2.0
     assert result.exit_code == 2 and "aliases" in result.output
+
+
+def test_a_nations_table_with_a_duplicate_row_is_refused(tmp_path):
+    from sim.data.nations import load_nations
+
+    frame = load_nations()
+    frame = pd.concat([frame, frame[frame["iso3"] == "FRA"]], ignore_index=True)
+    frame.to_csv(tmp_path / "nations.csv", index=False)
+    path = tmp_path / "dup.yaml"
+    path.write_text("name: dup\nquestion: q\nnations:\n  source: nations.csv\n")
+    result = invoke("validate", str(path))
+    assert result.exit_code == 2 and "duplicate rows for FRA" in result.output
+
+
+def test_events_that_do_nothing_are_warned_about(tmp_path):
+    path = tmp_path / "noop.yaml"
+    path.write_text(
+        "name: noop\nquestion: q\nevents:\n"
+        "  - {step: 1, kind: leave, nation: USA, organisation: brics}\n"
+        "  - {step: 1, kind: join, nation: CHN, organisation: brics}\n"
+        "  - {step: 2, kind: sanction, target: USA}\n"
+        "  - {step: 2, kind: join, nation: FIN, organisation: nato}\n"
+    )
+    result = invoke("validate", str(path))
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "USA is not in brics" in text
+    assert "CHN is already a member of brics" in text
+    assert "the US sanctions itself" in text
+    assert "FIN" not in text  # a real change: no warning
