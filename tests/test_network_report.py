@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.network import peer_weight_shares
+from sim.network import channel_ties, peer_weight_shares
 from sim.network_report import channel_summary, nation_table, network_markdown, world_shares
 from sim.params import ORGANISATIONS, ModelParams
 from sim.world import World
@@ -19,7 +19,7 @@ def test_network_docs_are_generated_from_the_code():
     assert Path("docs/network.md").read_text(encoding="utf-8") == network_markdown()
 
 
-def _toy_shares():
+def _toy_world():
     """USA, JPN, KOR, XXX. US alliance (weight 1): USA hub, JPN tie 1, KOR tie 0.5. BRICS
     (weight 1): KOR and XXX. Region (weight 0.5): JPN, KOR, XXX share one; USA is alone.
 
@@ -32,7 +32,23 @@ def _toy_shares():
     membership[:, ORGANISATIONS.index("brics")] = [0.0, 0.0, 1.0, 1.0]
     weights = {org: 0.0 for org in ORGANISATIONS} | {"us_alliance": 1.0, "brics": 1.0}
     region = np.array(["North", "East", "East", "East"])
-    return peer_weight_shares(membership, region, weights, 0.5, iso3)
+    return membership, region, weights, 0.5, iso3
+
+
+def _toy_shares():
+    return peer_weight_shares(*_toy_world())
+
+
+def test_the_alliance_is_hub_and_spoke_as_the_doc_says():
+    """docs/network.md says an ally's alliance weight goes to the US only; the shares alone
+    cannot show it (a clique with shared attention gives the same shares), so check the ties:
+    JPN (tau 1) and KOR (tau 0.5) each tie to the US with w tau, not to each other, and the US
+    spreads its 1.0 as 1 : 0.5 over them."""
+    alliance = channel_ties(*_toy_world())["us_alliance"]
+    usa, jpn, kor = 0, 1, 2
+    assert alliance[jpn].tolist() == pytest.approx([1.0, 0.0, 0.0, 0.0])
+    assert alliance[kor].tolist() == pytest.approx([0.5, 0.0, 0.0, 0.0])
+    assert alliance[usa].tolist() == pytest.approx([0.0, 2 / 3, 1 / 3, 0.0])
 
 
 def test_shares_and_summary_on_a_hand_computed_world():
