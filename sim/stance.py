@@ -12,7 +12,7 @@ with x_i the alignment, n_i the non-intervention norm (both model state, so the 
 when they do), t_ik the share of i's peer attention that goes to the target (W_ik), a_k the
 target's own effect (the mean of the fitted targets for a target never voted on) and L the
 logistic function. The coefficients are fitted on the recorded votes by ``sim.data.stance_fit``
-and shipped in ``sim/data/stance_model.json`` (docs/ODD.md 7.8, docs/validation.md).
+and shipped in ``sim/data/stance_model.json`` (docs/ODD.md 7.8, docs/stance.md).
 
 The Security Council outcome is computed, not assumed: a resolution passes when no permanent
 member votes no and at least 9 of the 15 members vote yes (UN Charter art. 27(3)).
