@@ -274,7 +274,7 @@ def calibrate(
             f"generation {generation.t + 1}/{total}: epsilon {generation.epsilon:.4f}, "
             f"acceptance {generation.acceptance:.0%} ({generation.particles}/"
             f"{generation.samples}), ESS {generation.ess:.0f}, {generation.seconds:.0f} s "
-            f"(at most about {left:.0f} s left)",
+            f"(about {left:.0f} s left at the pace so far)",
             highlight=False,
         )
 

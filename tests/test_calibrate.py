@@ -171,3 +171,14 @@ def test_exported_calibration_schema_is_current():
     from sim.calibrate.spec import json_schema_text
 
     assert Path("docs/calibration.schema.json").read_text() == json_schema_text()
+
+
+def test_measurement_error_of_a_change_has_both_dates_variances():
+    from sim.calibrate.target import measurement_error
+
+    se = np.array([[0.03, 0.0], [0.04, 0.0], [0.0, 0.0]])  # start, date 1, date 2
+    draws = measurement_error(se, 20_000, np.random.SeedSequence(1))
+    assert draws.shape == (2, 2, 20_000)
+    assert draws[0, 0].std() == pytest.approx(0.05, rel=0.03)  # sqrt(0.03^2 + 0.04^2)
+    assert draws[1, 0].std() == pytest.approx(0.03, rel=0.03)
+    assert np.all(draws[:, 1] == 0.0)

@@ -177,7 +177,7 @@ def run_calibration(
     resumed = open_folder(folder, spec_text)
     started = datetime.now(UTC)
     base = base_parameters(spec)
-    target = Target.build(spec.train.start, spec.train.end, base, spec.seed)
+    target = Target.build(spec.train.start, spec.train.end, base, spec.seed, spec.observation_error)
 
     def make_abc():
         return pyabc.ABCSMC(

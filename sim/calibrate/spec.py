@@ -96,6 +96,11 @@ class Calibration(BaseModel):
     train: Window
     validate_window: Window | None = Field(None, alias="validate")
     replicates: int = Field(2, ge=1, le=100, description="Seeds per parameter set.")
+    observation_error: bool = Field(
+        True,
+        description="Add the observed series' measurement error (bootstrap SE) to simulated "
+        "changes before comparing (sim/calibrate/target.py).",
+    )
     algorithm: Algorithm = Field(default_factory=Algorithm)
     seed: int = Field(1, ge=0)
 

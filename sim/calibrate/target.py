@@ -13,6 +13,10 @@ predicting no change":
   not buy a low ``nations`` error by freezing the world.
 
 distance = sqrt(mean of the three blocks). The leaders (the scale's anchors) are left out.
+
+Observation model: the record is a measurement. With ``observation_error`` (the default) each
+simulated change gets the measurement error of the observed series added (``measurement_error``),
+so the spread the record shows is not all charged to the model's process noise.
 A run's seed is a function of its parameter values and the calibration seed, so the distance of
 a parameter set is reproducible whatever evaluates it.
 """
@@ -47,9 +51,12 @@ class Target:
     regions: np.ndarray  # region of each scored nation
     scales: dict[str, float]
     seed: int
+    observation_se: np.ndarray | None = None  # (1 + dates) x scored: start, then each date
 
     @classmethod
-    def build(cls, start: date, end: date, base: ModelParams, seed: int) -> Target:
+    def build(
+        cls, start: date, end: date, base: ModelParams, seed: int, observation_error: bool = True
+    ) -> Target:
         dates = [date(y, 1, 1) for y in range(start.year + 1, end.year + 1)]
         world = World.from_frame(nations_at(start))
         table = observed("alignment", [start, *dates]).reindex(columns=world.iso3).to_numpy()
@@ -57,6 +64,9 @@ class Target:
         change = table[1:, scored] - table[0, scored]
         regions = world.region[scored]
         target = cls(start, dates, world, base, change, scored, regions, {}, seed)
+        if observation_error:
+            se = observed("alignment_se", [start, *dates]).reindex(columns=world.iso3).to_numpy()
+            target.observation_se = np.nan_to_num(se[:, scored], nan=0.0)
         target.scales = {
             "nations": float(np.sqrt(np.mean(change**2))),
             "regions": float(np.sqrt(np.mean(target.region_means(change) ** 2))),
@@ -82,7 +92,10 @@ class Target:
         seeds = [np.random.default_rng(s) for s in root.spawn(replicates)]
         steps = [months_between(self.start, d) for d in self.dates]
         x = run_ensemble(self.world, params, [], steps, seeds, reference=params)
-        return x[:, self.scored, :] - self.world.alignment[self.scored][None, :, None]
+        change = x[:, self.scored, :] - self.world.alignment[self.scored][None, :, None]
+        if self.observation_se is not None:
+            change = change + measurement_error(self.observation_se, replicates, root)
+        return change
 
     def components(self, change: np.ndarray) -> dict[str, float]:
         """The three scaled blocks of a simulated ensemble of changes."""
@@ -99,3 +112,13 @@ class Target:
     @staticmethod
     def distance(components: dict[str, float]) -> float:
         return float(np.sqrt(np.mean([components[b] for b in BLOCKS])))
+
+
+def measurement_error(se: np.ndarray, replicates: int, root: np.random.SeedSequence) -> np.ndarray:
+    """What measuring adds to a change since the start: e_t - e_0 with e ~ N(0, se^2) per nation
+    and date, independent (dates x nations x replicates); se from the bootstrap of the vote
+    scaling (sim/data/observed.py). The observed start is itself a measurement, so the true
+    change and the observed change differ by both dates' errors."""
+    rng = np.random.default_rng(root.spawn(replicates + 1)[-1])
+    draws = rng.standard_normal((se.shape[0], se.shape[1], replicates)) * se[:, :, None]
+    return draws[1:] - draws[0][None]
