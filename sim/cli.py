@@ -350,6 +350,87 @@ def calibrate(
 
 
 @app.command()
+def forecast(
+    scenario: Annotated[
+        Path, typer.Argument(help="Scenario file, or a library name such as 'baseline'.")
+    ] = DEFAULT_SCENARIO,
+    draws: Annotated[int, typer.Option(min=2, max=100_000, help="Posterior draws.")] = 200,
+    posterior: Annotated[
+        Path | None,
+        typer.Option(help="posterior.parquet of a calibration (default: the 2011-2019 fit)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: a fresh folder under results/).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the folder.")] = False,
+) -> None:
+    """A posterior-predictive ensemble of a scenario: outcome quantiles every 1 January."""
+    import json
+
+    from sim import forecast as fc
+    from sim.outputs import OutputExistsError, atomic_dir, fresh_output_dir
+
+    try:
+        resolved = load_scenario(scenario)
+        source = posterior or fc.POSTERIOR
+        if not source.is_file():
+            raise ScenarioError(f"{source}: no such posterior file")
+        target = out or fresh_output_dir(f"{resolved.scenario.name}-forecast")
+        if target.exists():
+            raise OutputExistsError(f"{target}: output folder exists; choose another --out")
+    except (ScenarioError, OutputExistsError, ValueError) as error:
+        fail(str(error))
+        return
+    with progress_bar(quiet) as progress:
+        task = progress.add_task("posterior draws", total=draws)
+        result = fc.forecast(resolved, draws, source, on_member=lambda _: progress.advance(task))
+    quantiles = result.quantiles()
+    with atomic_dir(target) as folder:
+        flat = quantiles.copy()
+        flat.columns = [f"{outcome}_{stat}" for stat, outcome in flat.columns]
+        flat.reset_index().to_parquet(folder / "forecast.parquet", index=False)
+        result.outcomes.to_parquet(folder / "members.parquet", index=False)
+        result.nation_quantiles().to_parquet(folder / "nations.parquet", index=False)
+        fc.figure(result, folder / "forecast.png", f"{resolved.scenario.name}: {draws} draws")
+        manifest = {
+            "scenario": resolved.scenario.model_dump(mode="json"),
+            "content_hash": resolved.content_hash,
+            "draws": draws,
+            "posterior": str(source),
+            "posterior_sha256": result.posterior_sha256,
+        }
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    if quiet:
+        print(target)
+        return
+    last = quantiles.index[-1]
+    table = Table(title=f"{resolved.scenario.name}: forecast for {last} ({draws} posterior draws)")
+    for column in ("outcome", "median", "50% interval", "90% interval"):
+        table.add_column(column, justify="left" if column == "outcome" else "right")
+    for name in (
+        "china_bloc_count",
+        "us_bloc_count",
+        "china_bloc_gdp_share",
+        "joint_response_support",
+        "unsc_pass_probability",
+    ):
+        row = quantiles.loc[last]
+        table.add_row(
+            name,
+            f"{row[('q50', name)]:.3g}",
+            f"{row[('q25', name)]:.3g} - {row[('q75', name)]:.3g}",
+            f"{row[('q05', name)]:.3g} - {row[('q95', name)]:.3g}",
+        )
+    console.print(table)
+    console.print(
+        "On held-out years such forecasts were no closer to the record than 'nothing changes' "
+        "(docs/validation.md).",
+        highlight=False,
+    )
+    console.print(f"outputs: [bold]{target}[/]")
+
+
+@app.command()
 def validate(
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
 ) -> None:
