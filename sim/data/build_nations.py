@@ -217,7 +217,9 @@ def build_frame(raw_dir: Path = RAW_DIR, at: date = BASELINE_DATE) -> pd.DataFra
     ally = sum(flag(org, (role,)) for org, role in US_TREATY_RULES).clip(upper=1)
     ally.loc["USA"] = 0
     df["us_treaty_ally"] = ally
-    df["recognises_taiwan"] = df.index.isin(history.taiwan_recognisers_at(at, raw_dir)).astype(int)
+    # Taiwan itself counts as "recognising Taipei": China does not build Taiwan's networks.
+    recognisers = history.taiwan_recognisers_at(at, raw_dir) | {"TWN"}
+    df["recognises_taiwan"] = df.index.isin(recognisers).astype(int)
 
     df["digital_gap"] = (1.0 - df["internet_users_pct"] / 100.0).clip(0.0, 1.0)
     df["arab_state"] = df["arab_league"]
