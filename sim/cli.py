@@ -147,6 +147,11 @@ def run(
             fail(str(error))
     if not quiet:
         print_summary(model)
+        console.print(
+            "This is one run: one seed of the default parameters. `run.py forecast` gives "
+            "intervals over the calibrated posterior.",
+            highlight=False,
+        )
         if scored is not None:
             print_hindcast(scored)
         console.print(f"outputs: [bold]{target}[/]")
