@@ -182,3 +182,10 @@ def test_measurement_error_of_a_change_has_both_dates_variances():
     assert draws[0, 0].std() == pytest.approx(0.05, rel=0.03)  # sqrt(0.03^2 + 0.04^2)
     assert draws[1, 0].std() == pytest.approx(0.03, rel=0.03)
     assert np.all(draws[:, 1] == 0.0)
+
+
+def test_every_library_calibration_file_validates():
+    from sim.calibrate.spec import CALIBRATION_DIR
+
+    names = {load_calibration(p)[0].name for p in sorted(CALIBRATION_DIR.glob("*.yaml"))}
+    assert {"history_2011_2016", "history_2011_2019", "quick_example"} <= names
