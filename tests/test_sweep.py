@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.data.nations import FLAG_COLUMNS
+from sim.sweep import driver as driver_module
 from sim.sweep import runner as runner_module
 from sim.sweep.design import build_design, expected_points
 from sim.sweep.driver import make_chunks, missing_runs, run_sweep
@@ -197,7 +198,9 @@ def test_results_identical_on_two_workers_and_dask(world, reference, tmp_path):
     assert len(reference) == 9 * 3 and not reference.duplicated(KEY).any()
 
 
-#: Long enough (80 chunks of one run) that a kill lands mid-way.
+#: Long enough (40 chunks of one replicate block) that a kill lands mid-way. 65 replicates: more
+#: than half a stack, so each point is its own block (with few replicates, consecutive points
+#: would be stacked into one block and the sweep would be a single chunk).
 LONG_GRID = {
     "fixed": {"steps": 40},
     "vary": {
@@ -205,7 +208,7 @@ LONG_GRID = {
         "parameters.us_pressure_budget": {"range": [0.0, 20.0], "num": 5},
     },
     "design": "grid",
-    "replicates": 2,
+    "replicates": 65,
 }
 
 
@@ -216,7 +219,7 @@ def test_resume_after_kill_9_loses_and_doubles_nothing(world, tmp_path):
     out = tmp_path / "killed"
     command = [sys.executable, "run.py", "sweep", str(sweep), "--out", str(out), "-q"]
     # A reproducible kill point, counted in committed parts (a timed guess flaked): the sweep
-    # kills its own process group, workers included, right after its 17th part (of ~80).
+    # kills its own process group, workers included, right after its 17th part (of 40).
     process = subprocess.Popen(
         [*command, "--workers", "2", "--chunk-runs", "1"],
         cwd=ROOT,
@@ -421,10 +424,12 @@ def test_chunk_result_counts():
 
 
 @pytest.mark.parametrize("damage", ["truncate", "empty", "flip_byte", "delete_checksum"])
-def test_damaged_parts_are_detected_and_redone(world, tmp_path, damage):
+def test_damaged_parts_are_detected_and_redone(world, tmp_path, damage, monkeypatch):
     """Issue 10 item 6: a truncated, emptied or altered part (or one without its checksum) is
     set aside with a warning on the next run and its runs are redone; the results then equal
     an undamaged sweep's, bit for bit."""
+    # Stacks of 6 runs (two points of 3 replicates), so the 27 runs make several parts.
+    monkeypatch.setattr(driver_module, "MAX_STACK", 6)
     sweep = write_sweep(world, "grid", **GRID)
     run_sweep(sweep, tmp_path / "reference", workers=1, chunk_runs=5)
     reference = results(tmp_path / "reference")
