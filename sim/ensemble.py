@@ -12,6 +12,7 @@ every run at the requested steps, in the order the sets were given. Column r is 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 from typing import Any, Literal
 
 import numpy as np
@@ -83,7 +84,7 @@ def run_stacked(
     if len(sets) != len(seeds):
         raise ValueError(f"{len(sets)} parameter sets but {len(seeds)} seeds")
     wanted = yearly_steps(steps) if record is None else list(record)
-    if any(b <= a for a, b in zip(wanted, wanted[1:], strict=False)) or (
+    if any(b <= a for a, b in pairwise(wanted)) or (
         wanted and (wanted[0] < 0 or wanted[-1] > steps)
     ):
         raise ValueError(f"record must be ascending steps within 0..{steps}: {wanted}")
