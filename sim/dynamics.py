@@ -416,6 +416,12 @@ class PeerStack:
         """x_bar_i - x_i per column, each column on its own network."""
         out = np.empty_like(x)
         for operator, columns in zip(self.operators, self.columns, strict=True):
+            if confidence_bound is None and len(columns) == 1:
+                # One column on its own network (a design varying a network weight): the 1-D
+                # product PeerOperator.toward_peers makes per column, without its 2-D overhead.
+                column = int(columns[0])
+                out[:, column] = operator.shift @ np.ascontiguousarray(x[:, column])
+                continue
             bound = confidence_bound
             if is_per_column(bound):
                 bound = bound[:, columns]
