@@ -17,7 +17,7 @@ then every column has its own influence network, built once per column, and its 
 a mat-vec on that network.
 
 The stacked and unstacked results are checked to be identical (every column, every metric).
-Best of REPEATS timings each.
+Best of REPEATS timings each, the configurations taking turns (the machine may be shared).
 
 Usage: uv run python benchmarks/bench_stacked.py [--points 256] [--steps 200]
 """
@@ -70,19 +70,25 @@ def write_sweep(folder: Path, name: str, steps: int, **fields) -> Path:
     return path
 
 
-def best_time(sweep: Path, folder: Path, label: str, stack: int) -> tuple[float, int, Path]:
-    """Best of REPEATS fresh sweeps with the given stack width; (seconds, runs, last folder)."""
+def timed(sweep: Path, out: Path, stack: int) -> tuple[float, int]:
+    """One fresh sweep with the given stack width: (seconds, runs)."""
     driver.MAX_STACK = stack  # the width a new sweep folder records and uses
-    best = (float("inf"), 0, folder)
+    gc.collect()
+    start = time.perf_counter()
+    report = run_sweep(sweep, out, workers=1)
+    elapsed = time.perf_counter() - start
+    assert report.failed_total == 0, report.failures
+    return elapsed, report.completed
+
+
+def interleaved(configs: dict[str, tuple[Path, int]], folder: Path) -> dict[str, float]:
+    """Runs per second of each (sweep, stack width), best of REPEATS; the configurations take
+    turns in every repeat so that a change in machine load hits them alike."""
+    best = dict.fromkeys(configs, 0.0)
     for repeat in range(REPEATS):
-        out = folder / f"{label}_{repeat}"
-        gc.collect()
-        start = time.perf_counter()
-        report = run_sweep(sweep, out, workers=1)
-        elapsed = time.perf_counter() - start
-        assert report.failed_total == 0, report.failures
-        if elapsed < best[0]:
-            best = (elapsed, report.completed, out)
+        for label, (sweep, stack) in configs.items():
+            seconds, runs = timed(sweep, folder / f"{label}_{repeat}".replace(" ", "_"), stack)
+            best[label] = max(best[label], runs / seconds)
     return best
 
 
@@ -108,19 +114,26 @@ def main() -> None:
             replicates=args.points // 2,
         )
         network = write_sweep(folder, "lhs_network", args.steps, **{**lhs, "vary": NETWORK_VARY})
-        rates: dict[str, float] = {}
-        for label, path in (("rates", sweep), ("rates + network weight", network)):
-            alone_s, alone_runs, alone_out = best_time(path, folder, f"{label}_alone", 1)
-            stacked_s, stacked_runs, stacked_out = best_time(path, folder, f"{label}_st", width)
-            key = ["point", "replicate", "step"]
-            same = pd.read_parquet(alone_out).sort_values(key).reset_index(drop=True)
-            other = pd.read_parquet(stacked_out).sort_values(key).reset_index(drop=True)
-            pd.testing.assert_frame_equal(same, other, check_exact=True)
-            rates[f"LHS {args.points} x 1, {label}, unstacked"] = alone_runs / alone_s
-            rates[f"LHS {args.points} x 1, {label}, stacked"] = stacked_runs / stacked_s
-        blocks_s, blocks_runs, _ = best_time(grid, folder, "blocks", width)
-        rates[f"grid 2 points x {args.points // 2} replicates"] = blocks_runs / blocks_s
+        lhs_name = f"LHS {args.points} x 1"
+        configs = {
+            f"{lhs_name}, rates, unstacked": (sweep, 1),
+            f"{lhs_name}, rates, stacked": (sweep, width),
+            f"{lhs_name}, rates + network weight, unstacked": (network, 1),
+            f"{lhs_name}, rates + network weight, stacked": (network, width),
+            f"grid 2 points x {args.points // 2} replicates": (grid, width),
+        }
+        rates = interleaved(configs, folder)
         driver.MAX_STACK = width
+        key = ["point", "replicate", "step"]
+        labels = list(configs)
+        for alone, stacked in ((labels[0], labels[1]), (labels[2], labels[3])):
+            frames = [
+                pd.read_parquet(folder / f"{label}_0".replace(" ", "_"))
+                .sort_values(key)
+                .reset_index(drop=True)
+                for label in (alone, stacked)
+            ]
+            pd.testing.assert_frame_equal(*frames, check_exact=True)
 
     print(
         f"baseline scenario, {args.steps}-step runs, 1 worker, best of {REPEATS}; "

@@ -42,7 +42,8 @@ MECHANISMS: tuple[str, ...] = ("investment", "pressure", "peers", "stubbornness"
 
 @dataclass
 class State:
-    """The dynamic state. Arrays are (n,) for one run or (n, R) for R stacked replicates."""
+    """The dynamic state. Arrays are (n,) for one run or (n, R) for R stacked runs (replicates,
+    or runs with different parameter sets)."""
 
     alignment: np.ndarray  # x, in [-1, 1]
     stock: np.ndarray  # K, Chinese-built infrastructure stock, USD bn
@@ -194,7 +195,9 @@ class Prepared:
 
     Everything here stays fixed from step to step until an event changes the parameters or the
     world, so it is computed once (``prepare``) instead of in every step; the step then costs a
-    few dozen vector operations on 196 numbers.
+    few dozen vector operations on 196 numbers. Vectors are (n,); a constant that depends on a
+    parameter differing between the columns of a stack (investment_base, tie_gain, the anchors)
+    is (n, R).
     """
 
     nonleader: np.ndarray  # 1.0 except the two leaders (who get no budget)

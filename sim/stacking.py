@@ -1,8 +1,8 @@
 """Many parameter sets in one array: the kernel's view of R parameter sets stepped as R columns.
 
 Why: a Sobol or LHS design with one replicate per point, or a calibration population, has a
-different parameter set in every run. Stepping those runs one at a time costs about four times
-more per run than stepping a block of replicates (docs/sweeps.md, "Speed"). ``ColumnParams``
+different parameter set in every run. Stepping those runs one at a time cost several times more
+per run than stepping a block of replicates (benchmarks/bench_stacked.py). ``ColumnParams``
 lets one ``Simulation`` step R runs with R parameter sets as one (nations x R) array.
 
 How: ``ColumnParams`` exposes the same attribute names as ``ModelParams``, so the kernel
