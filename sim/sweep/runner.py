@@ -328,7 +328,10 @@ def simulate(
         if point_params is not None:
             params.extend([point_params[k]] * len(reps))
     sim = Simulation(
-        world, params if len(columns) > 1 else scenario.parameters, scenario.events, generators
+        world,
+        params if point_params is not None else scenario.parameters,
+        scenario.events,
+        generators,
     )
     width = len(replicates)
     steps = scenario.steps
