@@ -237,6 +237,200 @@ def print_summary(model) -> None:
 
 
 @app.command()
+def calibrate(
+    calibration: Annotated[
+        Path, typer.Argument(help="Calibration file, or a name in scenarios/calibration/.")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default results/calibrations/<name>).")
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Local worker processes.")] = 1,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (instead of local workers).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the folder.")] = False,
+) -> None:
+    """Fit parameters to the observed alignment series with ABC-SMC (pyabc), then validate on the
+    held-out years. An interrupted calibration resumes when the same command is run again."""
+    import time as _time
+
+    from sim.calibrate.run import run_calibration
+    from sim.calibrate.spec import CalibrationError, load_calibration
+
+    try:
+        spec, _, text = load_calibration(calibration)
+    except (CalibrationError, ScenarioError) as error:
+        fail(str(error))
+        return
+    folder = out or Path("results") / "calibrations" / spec.name
+    began = _time.perf_counter()
+
+    def progress(generation, total: int) -> None:
+        if quiet:
+            return
+        elapsed = _time.perf_counter() - began
+        left = elapsed / (generation.t + 1) * (total - generation.t - 1)
+        console.print(
+            f"generation {generation.t + 1}/{total}: epsilon {generation.epsilon:.4f}, "
+            f"acceptance {generation.acceptance:.0%} ({generation.particles}/"
+            f"{generation.samples}), ESS {generation.ess:.0f}, {generation.seconds:.0f} s "
+            f"(about {left:.0f} s left at the pace so far)",
+            highlight=False,
+        )
+
+    if not quiet:
+        console.print(f"[bold]{spec.name}[/]: {spec.question}")
+        console.print(
+            f"{len(spec.priors)} parameters, population {spec.algorithm.population}, up to "
+            f"{spec.algorithm.generations} generations, {spec.replicates} seeds per set; "
+            f"results in {folder}",
+            highlight=False,
+        )
+    try:
+        posterior, _ = run_calibration(
+            spec, text, folder, workers=workers, scheduler=scheduler, on_generation=progress
+        )
+    except CalibrationError as error:
+        fail(str(error))
+        return
+    if quiet:
+        print(folder)
+        return
+    table = Table(title="Posterior (weighted mean and 90% interval) against the prior")
+    for column in ("parameter", "prior", "posterior mean", "5%", "95%"):
+        table.add_column(column, justify="left" if column == "parameter" else "right")
+    weights = posterior["weight"].to_numpy()
+    for name, prior in spec.priors.items():
+        values = posterior[name].to_numpy()
+        order = np.argsort(values)
+        cumulative = np.cumsum(weights[order]) / weights.sum()
+        lo, hi = values[order][np.searchsorted(cumulative, [0.05, 0.95])]
+        table.add_row(
+            name,
+            f"{prior.distribution} [{prior.low:g}, {prior.high:g}]",
+            f"{np.average(values, weights=weights):.4g}",
+            f"{lo:.4g}",
+            f"{hi:.4g}",
+        )
+    console.print(table)
+    validation = folder / "validation.csv"
+    if validation.exists():
+        import pandas as pd
+
+        frame = pd.read_csv(validation, index_col=0)
+        result = Table(
+            title=f"Validation on held-out years ({spec.validate_window.start} .. "
+            f"{spec.validate_window.end})"
+        )
+        result.add_column("predictor")
+        for column in (
+            "rmse_level",
+            "crps",
+            "rank_corr_change",
+            "skill_vs_persistence",
+            "coverage_90",
+        ):
+            result.add_column(column.replace("_", " "), justify="right")
+        for name, row in frame.iterrows():
+            result.add_row(
+                str(name),
+                *(
+                    "-" if pd.isna(row[c]) else f"{row[c]:.3f}"
+                    for c in (
+                        "rmse_level",
+                        "crps",
+                        "rank_corr_change",
+                        "skill_vs_persistence",
+                        "coverage_90",
+                    )
+                ),
+            )
+        console.print(result)
+    console.print(f"outputs: [bold]{folder}[/]")
+
+
+@app.command()
+def forecast(
+    scenario: Annotated[
+        Path, typer.Argument(help="Scenario file, or a library name such as 'baseline'.")
+    ] = DEFAULT_SCENARIO,
+    draws: Annotated[int, typer.Option(min=2, max=100_000, help="Posterior draws.")] = 200,
+    posterior: Annotated[
+        Path | None,
+        typer.Option(help="posterior.parquet of a calibration (default: the 2011-2019 fit)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: a fresh folder under results/).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the folder.")] = False,
+) -> None:
+    """A posterior-predictive ensemble of a scenario: outcome quantiles every 1 January."""
+    import json
+
+    from sim import forecast as fc
+    from sim.outputs import OutputExistsError, atomic_dir, fresh_output_dir
+
+    try:
+        resolved = load_scenario(scenario)
+        source = posterior or fc.POSTERIOR
+        if not source.is_file():
+            raise ScenarioError(f"{source}: no such posterior file")
+        target = out or fresh_output_dir(f"{resolved.scenario.name}-forecast")
+        if target.exists():
+            raise OutputExistsError(f"{target}: output folder exists; choose another --out")
+    except (ScenarioError, OutputExistsError, ValueError) as error:
+        fail(str(error))
+        return
+    with progress_bar(quiet) as progress:
+        task = progress.add_task("posterior draws", total=draws)
+        result = fc.forecast(resolved, draws, source, on_member=lambda _: progress.advance(task))
+    quantiles = result.quantiles()
+    with atomic_dir(target) as folder:
+        flat = quantiles.copy()
+        flat.columns = [f"{outcome}_{stat}" for stat, outcome in flat.columns]
+        flat.reset_index().to_parquet(folder / "forecast.parquet", index=False)
+        result.outcomes.to_parquet(folder / "members.parquet", index=False)
+        result.nation_quantiles().to_parquet(folder / "nations.parquet", index=False)
+        fc.figure(result, folder / "forecast.png", f"{resolved.scenario.name}: {draws} draws")
+        manifest = {
+            "scenario": resolved.scenario.model_dump(mode="json"),
+            "content_hash": resolved.content_hash,
+            "draws": draws,
+            "posterior": str(source),
+            "posterior_sha256": result.posterior_sha256,
+        }
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    if quiet:
+        print(target)
+        return
+    last = quantiles.index[-1]
+    table = Table(title=f"{resolved.scenario.name}: forecast for {last} ({draws} posterior draws)")
+    for column in ("outcome", "median", "50% interval", "90% interval"):
+        table.add_column(column, justify="left" if column == "outcome" else "right")
+    for name in (
+        "china_bloc_count",
+        "us_bloc_count",
+        "china_bloc_gdp_share",
+        "joint_response_support",
+        "unsc_pass_probability",
+    ):
+        row = quantiles.loc[last]
+        table.add_row(
+            name,
+            f"{row[('q50', name)]:.3g}",
+            f"{row[('q25', name)]:.3g} - {row[('q75', name)]:.3g}",
+            f"{row[('q05', name)]:.3g} - {row[('q95', name)]:.3g}",
+        )
+    console.print(table)
+    console.print(
+        "On held-out years such forecasts were no closer to the record than 'nothing changes' "
+        "(docs/validation.md).",
+        highlight=False,
+    )
+    console.print(f"outputs: [bold]{target}[/]")
+
+
+@app.command()
 def validate(
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
 ) -> None:
@@ -458,9 +652,16 @@ def analyze(
 @app.command()
 def schema(
     out: Annotated[Path | None, typer.Option(help="Write here instead of printing.")] = None,
+    calibration: Annotated[
+        bool, typer.Option("--calibration", help="The schema of calibration files instead.")
+    ] = False,
 ) -> None:
-    """The JSON Schema of scenario files (docs/scenario.schema.json is generated by this)."""
-    from sim.scenario import json_schema_text
+    """The JSON Schema of scenario files (docs/scenario.schema.json is generated by this), or of
+    calibration files (docs/calibration.schema.json)."""
+    if calibration:
+        from sim.calibrate.spec import json_schema_text
+    else:
+        from sim.scenario import json_schema_text
 
     if out is None:
         print(json_schema_text(), end="")

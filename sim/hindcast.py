@@ -92,6 +92,16 @@ class Hindcast:
                     "rmse_change": skill.rmse(change, change_obs),
                     "rank_corr_change": skill.rank_correlation(change, change_obs),
                     "crps": skill.crps(pred.reshape(-1, pred.shape[-1]), obs.ravel()),
+                    "coverage_50": (
+                        skill.coverage(pred.reshape(-1, pred.shape[-1]), obs.ravel(), 0.5)
+                        if pred.shape[-1] > 1
+                        else float("nan")
+                    ),
+                    "coverage_90": (
+                        skill.coverage(pred.reshape(-1, pred.shape[-1]), obs.ravel(), 0.9)
+                        if pred.shape[-1] > 1
+                        else float("nan")
+                    ),
                 }
             )
         frame = pd.DataFrame(rows).set_index("predictor")
@@ -177,12 +187,32 @@ def hindcast(
     dates = scoring_dates(start, steps)
     if not dates:
         return None
-    iso3 = world.iso3
-    observed_now = observed("alignment", dates).reindex(columns=iso3).to_numpy()
     seeds = [run_generator(master_seed, 0, r) for r in range(replicates)]
     ensemble = run_ensemble(
         world, params, events or [], [months_between(start, d) for d in dates], seeds, reference
     )
+    return assemble(world, start, dates, ensemble)
+
+
+def parameter_ensemble(
+    world: World, start: date, dates: list[date], parameter_sets: list[ModelParams], seed: int
+) -> np.ndarray:
+    """One run per parameter set (each with its own anchors, i.e. the start is an equilibrium of
+    every member): dates x nations x members. Seeds from (seed, member)."""
+    steps = [months_between(start, d) for d in dates]
+    return np.concatenate(
+        [
+            run_ensemble(world, p, [], steps, [run_generator(seed, 1, m)], reference=p)
+            for m, p in enumerate(parameter_sets)
+        ],
+        axis=-1,
+    )
+
+
+def assemble(world: World, start: date, dates: list[date], ensemble: np.ndarray) -> Hindcast:
+    """A Hindcast of a given ensemble: the observed series and the baselines at ``dates``."""
+    iso3 = world.iso3
+    observed_now = observed("alignment", dates).reindex(columns=iso3).to_numpy()
     years_before = [date(y, 1, 1) for y in range(EARLIEST.year, start.year)]
     history = (
         observed("alignment", [*years_before, start]).reindex(columns=iso3).to_numpy(copy=True)

@@ -190,6 +190,7 @@ def joint_response(
     veto_mask: np.ndarray,
     target: str = "PRK",
     stance: StanceModel | None = None,
+    un_member: np.ndarray | None = None,
 ) -> JointResponse:
     """Each nation's stance probabilities (sim.stance) and what they add up to. The target never
     backs a measure against itself; shares are of all other nations and of their GDP."""
@@ -199,7 +200,8 @@ def joint_response(
     yes = np.where(eligible, yes, 0.0)
     no = np.where(eligible, no, 1.0)
     permanent = veto_mask & eligible
-    elected_pool = eligible & ~veto_mask
+    # the ten elected seats go to UN members only (not Palestine, Taiwan or Kosovo)
+    elected_pool = eligible & ~veto_mask & (un_member if un_member is not None else True)
     p_elected = float(yes[elected_pool].mean()) if elected_pool.any() else 0.0
     return JointResponse(
         support=yes,

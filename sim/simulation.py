@@ -157,6 +157,7 @@ class Simulation:
             world.iso3,
             world.veto_mask,
             target=target,
+            un_member=world.un_member,
         )
 
     def column_state(self, column: int) -> dynamics.State:

@@ -84,6 +84,7 @@ class World:
     recognises_taiwan: np.ndarray  # bool: diplomatic recognition of the Republic of China
     un_charter_friends: np.ndarray  # bool: Group of Friends in Defense of the UN Charter
     bri_mou: np.ndarray  # bool: a Belt and Road cooperation document signed
+    un_member: np.ndarray  # bool: a UN member state (may sit on the Security Council)
     index: dict[str, int] = field(repr=False)
 
     @property
@@ -155,5 +156,10 @@ class World:
             recognises_taiwan=_flag(frame, "recognises_taiwan") > 0,
             un_charter_friends=_flag(frame, "un_charter_friends") > 0,
             bri_mou=_flag(frame, "bri_mou") > 0,
+            un_member=(
+                frame["un_status"].astype(str).to_numpy() == "member"
+                if "un_status" in frame
+                else np.ones(len(frame), dtype=bool)
+            ),
             index={code: i for i, code in enumerate(iso3)},
         )

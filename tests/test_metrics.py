@@ -157,3 +157,20 @@ def test_binned_density_matches_the_direct_kernel_sum():
     grid = np.linspace(-1, 1, 401)
     direct = np.exp(-0.5 * ((grid[:, None] - x[None, :]) / 0.1) ** 2).sum(axis=1)
     assert np.abs(_binned_density(x, 0.1, 401) - direct).max() < 1e-3 * direct.max()
+
+
+def test_elected_council_seats_come_from_un_members_only():
+    """Palestine, Taiwan and Kosovo cannot sit on the Security Council: changing their stances
+    must not change the pass probability."""
+    from sim.model import CyberBlocModel
+
+    model = CyberBlocModel(rng=0)
+    sim = model.sim
+    base = sim.joint_response().pass_probability
+    for code in ("PSE", "TWN", "XKX"):
+        sim.state.alignment[sim.world.idx(code)] = -1.0
+        sim.state.norm[sim.world.idx(code)] = 0.0
+    assert sim.joint_response().pass_probability == base
+    sim.state.alignment[sim.world.idx("IND")] = -1.0  # a UN member's stance does count
+    sim.state.norm[sim.world.idx("IND")] = 0.0
+    assert sim.joint_response().pass_probability != base

@@ -1,0 +1,124 @@
+"""What a calibration compares: a run from the world of the window's start against the observed
+alignment series on every 1 January of the window (docs/calibration.md).
+
+The discrepancy has three blocks, each a mean squared error divided by the square of the
+observed quantity's own scale, so that each block is unit-free and 1 means "no better than
+predicting no change":
+
+* ``nations``: per-nation changes since the start, at every date (model = mean over replicates),
+  scale = root mean square of the observed changes (the error of persistence);
+* ``regions``: mean change of each UN region at every date, scale = RMS of the observed ones;
+* ``spread``: the cross-nation standard deviation of changes at every date (per replicate, then
+  averaged), scale = the mean observed spread — the one block where noise helps, so the fit does
+  not buy a low ``nations`` error by freezing the world.
+
+distance = sqrt(mean of the three blocks). The leaders (the scale's anchors) are left out.
+
+Observation model: the record is a measurement. With ``observation_error`` (the default) each
+simulated change gets the measurement error of the observed series added (``measurement_error``),
+so the spread the record shows is not all charged to the model's process noise.
+A run's seed is a function of its parameter values and the calibration seed, so the distance of
+a parameter set is reproducible whatever evaluates it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from sim.data.dated import nations_at
+from sim.data.observed import observed
+from sim.hindcast import months_between, run_ensemble
+from sim.params import ModelParams
+from sim.world import LEADERS, World
+
+BLOCKS = ("nations", "regions", "spread")
+
+
+@dataclass
+class Target:
+    """The window's world, the observed changes and the scales of the three blocks."""
+
+    start: date
+    dates: list[date]
+    world: World
+    base: ModelParams
+    observed_change: np.ndarray  # dates x scored nations
+    scored: np.ndarray  # bool mask over the world's nations
+    regions: np.ndarray  # region of each scored nation
+    scales: dict[str, float]
+    seed: int
+    observation_se: np.ndarray | None = None  # (1 + dates) x scored: start, then each date
+
+    @classmethod
+    def build(
+        cls, start: date, end: date, base: ModelParams, seed: int, observation_error: bool = True
+    ) -> Target:
+        dates = [date(y, 1, 1) for y in range(start.year + 1, end.year + 1)]
+        world = World.from_frame(nations_at(start))
+        table = observed("alignment", [start, *dates]).reindex(columns=world.iso3).to_numpy()
+        scored = ~np.isin(world.iso3, LEADERS) & ~np.isnan(table).any(axis=0)
+        change = table[1:, scored] - table[0, scored]
+        regions = world.region[scored]
+        target = cls(start, dates, world, base, change, scored, regions, {}, seed)
+        if observation_error:
+            se = observed("alignment_se", [start, *dates]).reindex(columns=world.iso3).to_numpy()
+            target.observation_se = np.nan_to_num(se[:, scored], nan=0.0)
+        target.scales = {
+            "nations": float(np.sqrt(np.mean(change**2))),
+            "regions": float(np.sqrt(np.mean(target.region_means(change) ** 2))),
+            "spread": float(np.mean(change.std(axis=1))),
+        }
+        return target
+
+    def region_means(self, change: np.ndarray) -> np.ndarray:
+        """dates x regions mean change (regions in sorted order)."""
+        return np.stack(
+            [change[:, self.regions == r].mean(axis=1) for r in np.unique(self.regions)], axis=1
+        )
+
+    def run_seed(self, theta: dict[str, float]) -> int:
+        text = repr((self.seed, sorted((k, float(v)) for k, v in theta.items())))
+        return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") >> 1
+
+    def simulate(self, theta: dict[str, float], replicates: int) -> np.ndarray:
+        """Changes since the start (dates x scored nations x replicates) under ``theta``; the
+        anchors are each candidate's own (the start is an equilibrium of every candidate)."""
+        params = self.base.replace(**{k: float(v) for k, v in theta.items()})
+        root = np.random.SeedSequence(self.run_seed(theta))
+        seeds = [np.random.default_rng(s) for s in root.spawn(replicates)]
+        steps = [months_between(self.start, d) for d in self.dates]
+        x = run_ensemble(self.world, params, [], steps, seeds, reference=params)
+        change = x[:, self.scored, :] - self.world.alignment[self.scored][None, :, None]
+        if self.observation_se is not None:
+            change = change + measurement_error(self.observation_se, replicates, root)
+        return change
+
+    def components(self, change: np.ndarray) -> dict[str, float]:
+        """The three scaled blocks of a simulated ensemble of changes."""
+        mean = change.mean(axis=-1)
+        nations = np.mean((mean - self.observed_change) ** 2) / self.scales["nations"] ** 2
+        regions = np.mean(
+            (self.region_means(mean) - self.region_means(self.observed_change)) ** 2
+        ) / (self.scales["regions"] ** 2)
+        spread_sim = change.std(axis=1).mean(axis=-1)  # per date, averaged over replicates
+        spread_obs = self.observed_change.std(axis=1)
+        spread = np.mean((spread_sim - spread_obs) ** 2) / self.scales["spread"] ** 2
+        return {"nations": float(nations), "regions": float(regions), "spread": float(spread)}
+
+    @staticmethod
+    def distance(components: dict[str, float]) -> float:
+        return float(np.sqrt(np.mean([components[b] for b in BLOCKS])))
+
+
+def measurement_error(se: np.ndarray, replicates: int, root: np.random.SeedSequence) -> np.ndarray:
+    """What measuring adds to a change since the start: e_t - e_0 with e ~ N(0, se^2) per nation
+    and date, independent (dates x nations x replicates); se from the bootstrap of the vote
+    scaling (sim/data/observed.py). The observed start is itself a measurement, so the true
+    change and the observed change differ by both dates' errors."""
+    rng = np.random.default_rng(root.spawn(replicates + 1)[-1])
+    draws = rng.standard_normal((se.shape[0], se.shape[1], replicates)) * se[:, :, None]
+    return draws[1:] - draws[0][None]

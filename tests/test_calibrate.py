@@ -1,0 +1,184 @@
+"""Calibration: the file format, the discrepancy's known minimum, recovery of a known parameter
+from synthetic observations, resumption after an interruption, and the command."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from sim.calibrate import run as calibrate_run
+from sim.calibrate.spec import CalibrationError, load_calibration
+from sim.calibrate.target import Target
+from sim.cli import app
+from sim.params import ModelParams
+
+TINY = """name: tiny
+question: q
+base: baseline
+train: {start: 2014-01-01, end: 2017-01-01}
+validate: {start: 2017-01-01, end: 2019-01-01}
+priors:
+  investment_pull: {distribution: loguniform, low: 0.002, high: 0.2}
+  noise_sd: {low: 0.0, high: 0.03}
+replicates: 1
+algorithm: {population: 12, generations: 3}
+seed: 3
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "cal.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("  peer_weight: {low: 0.01, high: 0.1}", None),
+        ("  not_a_parameter: {low: 0, high: 1}", "not a numeric model parameter"),
+        ("  noise_sd: {low: 0.5, high: 0.1}", "must be below high"),
+    ],
+)  # fmt: skip
+def test_calibration_files_are_validated_with_one_line_errors(tmp_path, change, message):
+    text = TINY.replace("  noise_sd: {low: 0.0, high: 0.03}", change)
+    path = write(tmp_path, text)
+    if message is None:
+        assert load_calibration(path)[0].name == "tiny"
+        return
+    with pytest.raises(CalibrationError, match=message) as info:
+        load_calibration(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+    bad_window = write(tmp_path, TINY.replace("end: 2017-01-01", "end: 2022-01-01"), "w.yaml")
+    with pytest.raises(CalibrationError, match="observed record"):
+        load_calibration(bad_window)
+
+
+@pytest.fixture(scope="module")
+def target() -> Target:
+    return Target.build(date(2014, 1, 1), date(2017, 1, 1), ModelParams(), seed=5)
+
+
+def test_the_discrepancy_is_smallest_at_the_parameters_that_made_the_observations(target):
+    """Replace the record by the model's own output at known parameters: the distance is then
+    lowest at those parameters (the known-result test of the target)."""
+    truth = {"investment_pull": 0.08, "noise_sd": 0.0}
+    synthetic = Target(**{**target.__dict__})
+    synthetic.observed_change = target.simulate(truth, 1)[..., 0]
+    at_truth = synthetic.distance(synthetic.components(synthetic.simulate(truth, 1)))
+    assert at_truth == pytest.approx(0.0, abs=1e-12)
+    for other in (
+        {"investment_pull": 0.005, "noise_sd": 0.0},
+        {"investment_pull": 0.08, "noise_sd": 0.02},
+    ):
+        assert synthetic.distance(synthetic.components(synthetic.simulate(other, 1))) > 0.05
+
+
+def test_runs_are_reproducible_functions_of_their_parameters(target):
+    theta = {"investment_pull": 0.03, "noise_sd": 0.01}
+    assert np.array_equal(target.simulate(theta, 2), target.simulate(theta, 2))
+    assert not np.array_equal(
+        target.simulate(theta, 1), target.simulate({**theta, "noise_sd": 0.011}, 1)
+    )
+
+
+def test_abc_recovers_a_known_parameter_from_synthetic_observations(tmp_path, target, monkeypatch):
+    """Simulation-based check of the whole pipeline: observations made by the model at
+    investment_pull = 0.1 give a posterior whose mass sits nearer 0.1 than the prior's."""
+    truth = {"investment_pull": 0.1, "noise_sd": 0.0}
+    synthetic_change = target.simulate(truth, 1)[..., 0]
+    original = Target.build
+
+    def build(*args, **kwargs):
+        made = original(*args, **kwargs)
+        made.observed_change = synthetic_change
+        return made
+
+    monkeypatch.setattr(Target, "build", classmethod(lambda cls, *a, **k: build(*a, **k)))
+    text = (
+        TINY.replace("validate: {start: 2017-01-01, end: 2019-01-01}\n", "")
+        .replace("  noise_sd: {low: 0.0, high: 0.03}\n", "")
+        .replace("population: 12, generations: 3", "population: 40, generations: 4")
+    )
+    spec, _, text = load_calibration(write(tmp_path, text))
+    posterior, diagnostics = calibrate_run.run_calibration(spec, text, tmp_path / "out")
+    log_post = np.average(np.log(posterior["investment_pull"]), weights=posterior["weight"])
+    prior_centre = np.log(np.sqrt(0.002 * 0.2))  # median of the log-uniform prior
+    assert abs(log_post - np.log(0.1)) < abs(prior_centre - np.log(0.1))
+    assert diagnostics["epsilon"].iloc[-1] < diagnostics["epsilon"].iloc[0]
+
+
+def test_an_interrupted_calibration_resumes_and_a_changed_file_is_refused(tmp_path):
+    spec, _, text = load_calibration(
+        write(tmp_path, TINY.replace("validate: {start: 2017-01-01, end: 2019-01-01}\n", ""))
+    )
+    folder = tmp_path / "out"
+
+    def stop_after_first(generation, total):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        calibrate_run.run_calibration(spec, text, folder, on_generation=stop_after_first)
+    assert (folder / "calibration.db").exists() and not (folder / "manifest.json").exists()
+    first = calibrate_run.generations(
+        __import__("pyabc").History(f"sqlite:///{folder / 'calibration.db'}")
+    )
+    assert len(first) == 1
+    with pytest.raises(CalibrationError, match="different file"):
+        calibrate_run.run_calibration(spec, text + "# changed\n", folder)
+    posterior, diagnostics = calibrate_run.run_calibration(spec, text, folder)
+    assert len(diagnostics) == 3
+    assert diagnostics["epsilon"].iloc[0] == pytest.approx(first[0].epsilon)
+    assert (folder / "manifest.json").exists() and len(posterior) == 12
+    with pytest.raises(CalibrationError, match="finished calibration"):
+        calibrate_run.run_calibration(spec, text, folder)
+
+
+def test_calibrate_command_prints_posterior_and_validation(tmp_path):
+    path = write(tmp_path, TINY.replace("generations: 3", "generations: 2"))
+    out = tmp_path / "cal"
+    result = CliRunner().invoke(app, ["calibrate", str(path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "generation 2/2" in text and "Posterior" in text and "Validation on held-out" in text
+    table = pd.read_csv(out / "validation.csv", index_col=0)
+    assert list(table.index) == [
+        "calibrated",
+        "uncalibrated",
+        "persistence",
+        "trend",
+        "regional drift",
+    ]
+    assert table.at["persistence", "skill_vs_persistence"] == 0.0
+    for name in (
+        "posterior.parquet",
+        "diagnostics.csv",
+        "marginals.png",
+        "pairs.png",
+        "predictive.png",
+    ):
+        assert (out / name).exists(), name
+    bad = CliRunner().invoke(app, ["calibrate", str(tmp_path / "missing.yaml")])
+    assert bad.exit_code == 2 and "no such calibration file" in bad.output
+
+
+def test_exported_calibration_schema_is_current():
+    from sim.calibrate.spec import json_schema_text
+
+    assert Path("docs/calibration.schema.json").read_text() == json_schema_text()
+
+
+def test_measurement_error_of_a_change_has_both_dates_variances():
+    from sim.calibrate.target import measurement_error
+
+    se = np.array([[0.03, 0.0], [0.04, 0.0], [0.0, 0.0]])  # start, date 1, date 2
+    draws = measurement_error(se, 20_000, np.random.SeedSequence(1))
+    assert draws.shape == (2, 2, 20_000)
+    assert draws[0, 0].std() == pytest.approx(0.05, rel=0.03)  # sqrt(0.03^2 + 0.04^2)
+    assert draws[1, 0].std() == pytest.approx(0.03, rel=0.03)
+    assert np.all(draws[:, 1] == 0.0)
