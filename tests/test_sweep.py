@@ -262,6 +262,24 @@ def test_stacked_sweep_equals_the_unstacked_path(world, tmp_path, monkeypatch):
     assert alone.groupby("point")["mean_alignment"].last().nunique() == 24
 
 
+def test_a_failing_point_in_a_stack_loses_only_its_own_run(world, tmp_path, monkeypatch):
+    """The base scenario doubles china_budget at step 3; above 50 that breaks its bound (100)
+    half-way. The stack raises, each point is rerun alone: only those points fail, and the rest
+    equal the run-alone path."""
+    design = {"kind": "lhs", "samples": 12}
+    vary = {"parameters.china_budget": {"range": [0.0, 90.0]}}
+    sweep = write_sweep(world, "stackfail", vary=vary, design=design, replicates=1)
+    report = run_sweep(sweep, tmp_path / "stacked", workers=1)
+    budgets = build_design(load_sweep(sweep).spec).values["china_budget"]
+    assert set(report.failures["point"]) == set(np.flatnonzero(budgets.to_numpy() > 50))
+    assert 0 < report.failed_total < 12
+    monkeypatch.setattr(driver_module, "MAX_STACK", 1)
+    run_sweep(sweep, tmp_path / "alone", workers=1)
+    pd.testing.assert_frame_equal(
+        results(tmp_path / "stacked"), results(tmp_path / "alone"), check_exact=True
+    )
+
+
 # --- same bits whatever runs it ---------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def reference(world: Path, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
