@@ -1,8 +1,12 @@
 """The update kernel: pure array functions, state in, state out. No Mesa, no I/O, no randomness.
 
-Every function works on one world (arrays of shape ``(n,)``) or on many replicates of it at once
-(shape ``(n, R)``, one column per replicate), which is what lets a sweep step hundreds of runs as
-one array. The equations are written out, with their assumptions, in docs/ODD.md ("Submodels");
+Every function works on one world (arrays of shape ``(n,)``) or on many runs of it at once
+(shape ``(n, R)``, one column per run), which is what lets a sweep step hundreds of runs as
+one array. The R columns may carry R different parameter sets: ``params`` is then a
+``sim.stacking.ColumnParams``, whose numeric attributes are scalars where all columns agree and
+(1, R) arrays where they differ, and ``peers`` a ``PeerStack`` when the columns' influence
+networks differ. Every operation is elementwise per column or a per-column mat-vec/sum, so a
+column comes out bit-identical to the same parameter set and noise run alone. The equations are written out, with their assumptions, in docs/ODD.md ("Submodels");
 the symbols in the docstrings below are the ones used there.
 
 One step (a month) moves each nation's alignment x_i in [-1, 1] (-1 = with the US, +1 = with
@@ -26,7 +30,11 @@ import scipy.sparse as sp
 
 from sim.network import row_normalise
 from sim.params import ModelParams
+from sim.stacking import ColumnParams, is_per_column
 from sim.world import World
+
+#: The kernel's parameters: one set (shared by every column), or one per column.
+Params = ModelParams | ColumnParams
 
 #: Order of the mechanisms in the contribution array the kernel returns.
 MECHANISMS: tuple[str, ...] = ("investment", "pressure", "peers", "stubbornness", "noise")
@@ -34,7 +42,8 @@ MECHANISMS: tuple[str, ...] = ("investment", "pressure", "peers", "stubbornness"
 
 @dataclass
 class State:
-    """The dynamic state. Arrays are (n,) for one run or (n, R) for R stacked replicates."""
+    """The dynamic state. Arrays are (n,) for one run or (n, R) for R stacked runs (replicates,
+    or runs with different parameter sets)."""
 
     alignment: np.ndarray  # x, in [-1, 1]
     stock: np.ndarray  # K, Chinese-built infrastructure stock, USD bn
@@ -53,8 +62,15 @@ class State:
 
 
 def _col(values: np.ndarray, like: np.ndarray) -> np.ndarray:
-    """Broadcast a per-nation vector against (n,) or (n, R) state arrays."""
-    return values if like.ndim == 1 else values[:, None]
+    """Broadcast per-nation values against (n,) or (n, R) state arrays: an (n,) vector becomes a
+    column (n, 1); values that already differ per column, (n, R), pass as they are."""
+    return values if values.ndim == like.ndim else values[:, None]
+
+
+def _nations(values: np.ndarray, *factors: object) -> np.ndarray:
+    """A per-nation vector as (n, 1) when it meets per-column parameters ((1, R) arrays), so
+    the product is (n, R); unchanged otherwise."""
+    return values[:, None] if any(is_per_column(f) for f in factors) else values
 
 
 def _share(weights: np.ndarray) -> np.ndarray:
@@ -79,7 +95,7 @@ def _clip_unit(values: np.ndarray) -> np.ndarray:
     return np.minimum(values, 1.0, out=values)
 
 
-def initial_state(world: World, params: ModelParams, replicates: int | None = None) -> State:
+def initial_state(world: World, params: Params, replicates: int | None = None) -> State:
     """Alignment and norm start at their observed values; no Chinese stock yet (what was built
     before the start date is part of the observed alignment); threat from the attribution claims
     before the start, believed in proportion to alignment with the accuser:
@@ -108,11 +124,20 @@ class Anchors:
     disposition u_i anchors the alignment, norm_disposition nu_i the non-intervention norm. They
     are not observed; they are inferred so that the observed starting world is an equilibrium of
     peers and stubbornness under the reference parameters (``equilibrium_anchors``), and moved
-    by membership events that change a nation's security ties.
+    by membership events that change a nation's security ties. (n,) when every column shares
+    them; (n, R) when the columns of a stack have different reference parameters.
     """
 
     disposition: np.ndarray
     norm_disposition: np.ndarray
+
+    @classmethod
+    def columns(cls, per_column: list[Anchors]) -> Anchors:
+        """The anchors of R columns side by side, (n, R)."""
+        return cls(
+            disposition=np.stack([a.disposition for a in per_column], axis=1),
+            norm_disposition=np.stack([a.norm_disposition for a in per_column], axis=1),
+        )
 
 
 def equilibrium_anchor(
@@ -170,7 +195,9 @@ class Prepared:
 
     Everything here stays fixed from step to step until an event changes the parameters or the
     world, so it is computed once (``prepare``) instead of in every step; the step then costs a
-    few dozen vector operations on 196 numbers.
+    few dozen vector operations on 196 numbers. Vectors are (n,); a constant that depends on a
+    parameter differing between the columns of a stack (investment_base, tie_gain, the anchors)
+    is (n, R).
     """
 
     nonleader: np.ndarray  # 1.0 except the two leaders (who get no budget)
@@ -183,37 +210,52 @@ class Prepared:
     norm_disposition: np.ndarray  # nu
 
 
-def investment_base(world: World, params: ModelParams) -> np.ndarray:
+def investment_base(world: World, params: Params) -> np.ndarray:
     """State-free part of the Chinese targeting weights (docs/ODD.md 7.1):
 
         s_i = Y_i * (phi + g_i) * (rho if African/Arab) * a_i * (0 if it recognises Taiwan)
 
     Y_i nominal GDP (absorptive capacity: a project's size scales with the economy it is built
     in), phi = china_market_weight (commercial contracts where the gap is closed), g_i the
-    digital gap. 'need' drops rho, 'uniform' keeps only Y_i; leaders get nothing.
+    digital gap. 'need' drops rho, 'uniform' keeps only Y_i; leaders get nothing. (n,) for one
+    parameter set; (n, R) when one of phi, rho, a differs between columns.
     """
-    nonleader = (~world.leader_mask).astype(float)
-    access = np.where(world.security_tie >= 1.0, params.china_allied_access, 1.0)
-    recognition = (~world.recognises_taiwan).astype(float)
+    phi, rho, allied = (
+        params.china_market_weight,
+        params.china_priority_weight,
+        params.china_allied_access,
+    )
+
+    def nations(values: np.ndarray) -> np.ndarray:
+        return _nations(values, phi, rho, allied)
+
+    nonleader = nations((~world.leader_mask).astype(float))
+    access = np.where(nations(world.security_tie >= 1.0), allied, 1.0)
+    recognition = nations((~world.recognises_taiwan).astype(float))
     strategy = params.china_targeting
-    market_and_need = params.china_market_weight + world.digital_gap
+    market_and_need = phi + nations(world.digital_gap)
     if strategy == "africa_arab_need":
-        base = market_and_need * np.where(world.priority > 0, params.china_priority_weight, 1.0)
+        base = market_and_need * np.where(nations(world.priority > 0), rho, 1.0)
     elif strategy == "uniform":
-        base = np.ones(world.n)
+        base = nations(np.ones(world.n))
     else:  # need, and swing (whose state-dependent factor is applied per step)
         base = market_and_need
-    return world.gdp_bn * base * access * recognition * nonleader
+    return nations(world.gdp_bn) * base * access * recognition * nonleader
 
 
-def prepare(world: World, params: ModelParams, anchors: Anchors | None = None) -> Prepared:
+def prepare(world: World, params: Params, anchors: Anchors | None = None) -> Prepared:
     """The constants of ``investment_targets`` / ``pressure_targets`` / ``step`` (see there).
 
-    Without ``anchors`` they are the equilibrium anchors under ``params`` themselves.
+    Without ``anchors`` they are the equilibrium anchors under ``params`` themselves (one
+    parameter set only: a stack of several passes its anchors, see ``Simulation``). Constants
+    that depend on a parameter differing between columns come out (n, R).
     """
     leader = world.leader_mask
     nonleader = (~leader).astype(float)
-    anchors = anchors or equilibrium_anchors(world, params)
+    if anchors is None:
+        if isinstance(params, ColumnParams):
+            raise ValueError("prepare: pass the anchors of a stack of parameter sets")
+        anchors = equilibrium_anchors(world, params)
     pressure_static = {
         "allies": world.security_tie * nonleader,
         "uniform": nonleader,
@@ -224,14 +266,15 @@ def prepare(world: World, params: ModelParams, anchors: Anchors | None = None) -
         investment_base=investment_base(world, params),
         gdp_bn=world.gdp_bn,
         pressure_static=pressure_static,
-        tie_gain=1.0 + params.security_tie_gain * world.security_tie,
+        tie_gain=1.0
+        + params.security_tie_gain * _nations(world.security_tie, params.security_tie_gain),
         disposition=anchors.disposition,
         norm_disposition=anchors.norm_disposition,
     )
 
 
 def investment_targets(
-    x: np.ndarray, world: World, params: ModelParams, prepared: Prepared | None = None
+    x: np.ndarray, world: World, params: Params, prepared: Prepared | None = None
 ) -> np.ndarray:
     """Targeting weights s_i of the Chinese budget (leaders and Taiwan's recognisers get none).
 
@@ -246,11 +289,11 @@ def investment_targets(
     k = prepared or prepare(world, params)
     if params.china_targeting == "swing":
         return _col(k.investment_base, x) * (1.0 - np.abs(x))
-    return _col(k.investment_base, x)  # the same for every replicate: (n,) or (n, 1)
+    return _col(k.investment_base, x)  # (n,), (n, 1) shared by the columns, or (n, R)
 
 
 def pressure_targets(
-    x: np.ndarray, world: World, params: ModelParams, prepared: Prepared | None = None
+    x: np.ndarray, world: World, params: Params, prepared: Prepared | None = None
 ) -> np.ndarray:
     """Targeting weights w_i of the US pressure budget (leaders get none).
 
@@ -308,7 +351,9 @@ class PeerOperator:
             shift=shift.toarray() if dense else shift,
         )
 
-    def toward_peers(self, x: np.ndarray, confidence_bound: float | None) -> np.ndarray:
+    def toward_peers(
+        self, x: np.ndarray, confidence_bound: float | np.ndarray | None
+    ) -> np.ndarray:
         """x_bar_i - x_i: how far each nation is from its peers' weighted mean (0 if it has none)."""
         if confidence_bound is None:
             if x.ndim == 1 or isinstance(self.shift, sp.csr_array):
@@ -321,13 +366,16 @@ class PeerOperator:
         return np.where(active, mean - x, 0.0)
 
     def peer_mean(
-        self, x: np.ndarray, confidence_bound: float | None
+        self, x: np.ndarray, confidence_bound: float | np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Weighted mean of each nation's peers and a mask of nations that have any peer."""
+        """Weighted mean of each nation's peers and a mask of nations that have any peer.
+
+        ``confidence_bound`` may be a (1, R) array: one bound per column of x."""
         if confidence_bound is None:
             return self.normalised @ x, _col(self.has_ties, x)
         if x.ndim == 2:
-            columns = [self.peer_mean(x[:, r], confidence_bound) for r in range(x.shape[1])]
+            bounds = np.broadcast_to(confidence_bound, (1, x.shape[1]))[0]
+            columns = [self.peer_mean(x[:, r], float(bounds[r])) for r in range(x.shape[1])]
             return (
                 np.stack([c[0] for c in columns], axis=1),
                 np.stack([c[1] for c in columns], axis=1),
@@ -341,11 +389,54 @@ class PeerOperator:
         return mean, active
 
 
+@dataclass(frozen=True)
+class PeerStack:
+    """Different influence networks for the columns of one stack (columns whose parameter sets
+    differ in ``org_weights`` or ``region_weight``): each operator is applied to its own columns,
+    with exactly the per-column arithmetic of ``PeerOperator`` (a column alone gets the same bits).
+    """
+
+    operators: tuple[PeerOperator, ...]
+    columns: tuple[np.ndarray, ...]  # column indices of each operator, together 0..R-1
+    of_column: np.ndarray  # index into operators, per column
+
+    @classmethod
+    def build(cls, operators: list[PeerOperator], of_column: list[int]) -> PeerStack:
+        owner = np.asarray(of_column, dtype=np.intp)
+        return cls(
+            operators=tuple(operators),
+            columns=tuple(np.flatnonzero(owner == k) for k in range(len(operators))),
+            of_column=owner,
+        )
+
+    def operator(self, column: int) -> PeerOperator:
+        """The network of one column."""
+        return self.operators[self.of_column[column]]
+
+    def toward_peers(
+        self, x: np.ndarray, confidence_bound: float | np.ndarray | None
+    ) -> np.ndarray:
+        """x_bar_i - x_i per column, each column on its own network."""
+        out = np.empty_like(x)
+        for operator, columns in zip(self.operators, self.columns, strict=True):
+            if confidence_bound is None and len(columns) == 1:
+                # One column on its own network (a design varying a network weight): the 1-D
+                # product PeerOperator.toward_peers makes per column, without its 2-D overhead.
+                column = int(columns[0])
+                out[:, column] = operator.shift @ np.ascontiguousarray(x[:, column])
+                continue
+            bound = confidence_bound
+            if is_per_column(bound):
+                bound = bound[:, columns]
+            out[:, columns] = operator.toward_peers(x[:, columns], bound)
+        return out
+
+
 def step(
     state: State,
     world: World,
-    params: ModelParams,
-    peers: PeerOperator,
+    params: Params,
+    peers: PeerOperator | PeerStack,
     noise: np.ndarray,
     extra_pressure: np.ndarray | None = None,
     prepared: Prepared | None = None,
@@ -356,6 +447,9 @@ def step(
     ``noise`` is drawn by the caller from the run's generator; ``extra_pressure`` adds pressure
     units on chosen nations this step (sanction events); ``prepared`` are the constants of
     ``prepare(world, params)``, computed here when not given.
+
+    With a ``ColumnParams`` (R parameter sets, state (n, R)) every rate below may be a (1, R)
+    array; each column then follows its own parameter set, bit for bit as if run alone.
     """
     k = prepared or prepare(world, params)
     x = state.alignment
@@ -408,8 +502,12 @@ def step(
     n = state.norm
     norm_change = params.norm_peer_weight * peers.toward_peers(n, None)
     norm_change += params.norm_stubbornness * (_col(k.norm_disposition, n) - n)
-    if params.norm_investment_pull > 0.0:
-        norm_change += params.norm_investment_pull * saturation * (1.0 - n)
+    norm_pull = params.norm_investment_pull
+    if not is_per_column(norm_pull):
+        if norm_pull > 0.0:
+            norm_change += norm_pull * saturation * (1.0 - n)
+    elif (on := norm_pull[0] > 0.0).any():  # only the columns that have the term, as alone
+        norm_change[:, on] += norm_pull[:, on] * saturation[:, on] * (1.0 - n[:, on])
     if params.fixed_leaders:
         norm_change[k.leader_rows] = 0.0
     new_norm = n + norm_change

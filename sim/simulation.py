@@ -1,16 +1,18 @@
 """A run of the dynamics without Mesa: state arrays, scheduled events, the network, the noise.
 
 ``CyberBlocModel`` wraps one ``Simulation`` (1-D state) so that Mesa agents and tooling can look
-at it; the sweeps step one ``Simulation`` holding R replicates of the same design point as
-(n, R) arrays, each replicate drawing its noise from its own generator. Both therefore share
-every line of event handling and stepping.
+at it; the sweeps step one ``Simulation`` holding R runs as (n, R) arrays, each drawing its noise
+from its own generator. The R runs are replicates of one parameter set, or carry R parameter sets
+(a stacked block of design points, a calibration population: ``sim.stacking``). All share every
+line of event handling and stepping.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from typing import Literal
 
 import numpy as np
 
@@ -29,6 +31,7 @@ from sim.events import (
 from sim.metrics import JointResponse, assign_blocs, joint_response, target_tie
 from sim.network import influence_matrix
 from sim.params import ORGANISATIONS, ModelParams
+from sim.stacking import ColumnParams, anchor_key, network_key, stack_params
 from sim.ties import W_TIES
 from sim.world import ROLE_STRENGTH, TREATY_TIE, World
 
@@ -38,33 +41,55 @@ SECURITY_ORGANISATIONS = ("nato", "five_eyes")
 
 
 class Simulation:
-    """State, events and stepping of one run, or of R replicates stepped together.
+    """State, events and stepping of one run, or of R runs stepped together.
 
     Args:
         world: The nations.
-        params: Parameters at step 0 (events may change them later).
-        events: Scheduled events.
+        params: Parameters at step 0 (events may change them later): one set for every column,
+            or (stacked runs only) a sequence of R sets, column r following params[r]. The sets
+            of one stack must share their categorical parameters (``sim.stacking``: group them
+            with ``group_columns`` first).
+        events: Scheduled events. An event that sets or scales a parameter acts on every
+            column's own set (a scale multiplies each column's value), exactly as it would on
+            that set run alone.
         rngs: One generator (a single run, 1-D state) or a sequence of R generators (R
-            replicates, (n, R) state; column r draws its noise from rngs[r]).
+            columns, (n, R) state; column r draws its noise from rngs[r]).
         reference: Parameters under which the observed starting world is an equilibrium of
-            peers and stubbornness (the anchors, docs/ODD.md 7.4). Default: the model's default
-            parameters, so a scenario's own changes to the network act as interventions on
-            today's world; calibration passes each candidate's own parameters.
+            peers and stubbornness (the anchors, docs/ODD.md 7.4). Default (None): the model's
+            default parameters for every column, so a scenario's own changes to the network act
+            as interventions on today's world. One ``ModelParams`` is shared by all columns; a
+            sequence gives each column its own; ``"own"`` takes each column's own parameter set
+            (what calibration wants: a candidate's anchors hold the observed world still under
+            that candidate). Column r of a stack gets exactly the anchors of its reference
+            alone, so ``reference="own"`` stacked equals ``reference=params[r]`` run alone.
     """
 
     def __init__(
         self,
         world: World,
-        params: ModelParams,
+        params: ModelParams | Sequence[ModelParams],
         events: Iterable[Event],
         rngs: np.random.Generator | Sequence[np.random.Generator],
-        reference: ModelParams | None = None,
+        reference: ModelParams | Sequence[ModelParams] | Literal["own"] | None = None,
     ) -> None:
-        self.anchors = dynamics.equilibrium_anchors(world, reference or ModelParams())
-        self.world = world
-        self.params = params
         self.stacked = not isinstance(rngs, np.random.Generator)
         self.rngs = list(rngs) if self.stacked else [rngs]
+        width = len(self.rngs)
+        sets: tuple[ModelParams, ...] | None = None
+        if not isinstance(params, ModelParams):
+            sets = tuple(params)
+            if not self.stacked or len(sets) != width:
+                raise ValueError(
+                    f"{len(sets)} parameter sets for {width} generators: give one set per column "
+                    "(and a sequence of generators)"
+                )
+        self.anchors = column_anchors(world, reference, sets or params, width)
+        self._sets = sets
+        self.world = world
+        if sets is None:
+            self.params = params  # type: ignore[assignment]
+        else:
+            self.set_column_params(sets)
         self._noise_buffer = np.empty((len(self.rngs), world.n))
         self.events: dict[int, list[Event]] = defaultdict(list)
         for event in events:
@@ -73,7 +98,7 @@ class Simulation:
         self.step_index = 0
         self._stepping = False  # True while this step's scheduled events are applied
         self.state = dynamics.initial_state(
-            world, params, replicates=len(self.rngs) if self.stacked else None
+            world, self.params, replicates=len(self.rngs) if self.stacked else None
         )
         self.contributions = np.zeros((len(dynamics.MECHANISMS), *self.state.alignment.shape))
         self.rebuild_network()
@@ -114,17 +139,20 @@ class Simulation:
 
     def joint_response(self, column: int | None = None) -> JointResponse:
         """Stances on a joint response against ``params.joint_response_target`` now (one run,
-        or column ``column`` of stacked replicates); sim.metrics.joint_response."""
+        or column ``column`` of stacked runs); sim.metrics.joint_response."""
         state = self.state
         x, n = state.alignment, state.norm
+        peers = self.peers
         if column is not None:
             x, n = x[:, column], n[:, column]
+            if isinstance(peers, dynamics.PeerStack):
+                peers = peers.operator(column)
         target = self.params.joint_response_target
         world = self.world
         return joint_response(
             x,
             n,
-            target_tie(self.peers.normalised, world, target),
+            target_tie(peers.normalised, world, target),
             world.gdp_usd,
             world.iso3,
             world.veto_mask,
@@ -157,19 +185,18 @@ class Simulation:
         """
         match event:
             case SetOrgWeight(organisation=org, weight=weight):
-                self.params = self.params.replace(
-                    org_weights={**self.params.org_weights, org: weight}
-                )
+                self.update_params(lambda p: p.replace(org_weights={**p.org_weights, org: weight}))
                 self.rebuild_network()
             case JoinOrganisation(nation=code, organisation=org, role=role):
                 self.set_membership(code, org, ROLE_STRENGTH[role])
             case LeaveOrganisation(nation=code, organisation=org):
                 self.set_membership(code, org, 0.0)
             case SetParameter(parameter=name, value=value):
-                self.params = self.params.replace(**{name: numeric(self.params, name, value)})
+                self.update_params(lambda p: p.replace(**{name: numeric(p, name, value)}))
             case ScaleParameter(parameter=name, factor=factor):
-                value = numeric(self.params, name, getattr(self.params, name, 0.0) * factor)
-                self.params = self.params.replace(**{name: value})
+                self.update_params(
+                    lambda p: p.replace(**{name: numeric(p, name, getattr(p, name, 0.0) * factor)})
+                )
             case AttributionClaim(accuser=accuser, magnitude=magnitude):
                 shock = magnitude * dynamics.attribution_credence(self.state.alignment, accuser)
                 if accuser == "china":
@@ -216,8 +243,11 @@ class Simulation:
         self.world = replace(self.world, membership=membership, security_tie=tie)
         shift = W_TIES * (self.world.tie_score() - before)
         if shift.any():
+            disposition = self.anchors.disposition
+            if disposition.ndim == 2:  # per-column anchors: the same shift in every column
+                shift = shift[:, None]
             self.anchors = dynamics.Anchors(
-                disposition=self.anchors.disposition + shift,
+                disposition=disposition + shift,
                 norm_disposition=self.anchors.norm_disposition,
             )
             self.prepared = dynamics.prepare(self._world, self._params, self.anchors)
@@ -235,15 +265,43 @@ class Simulation:
         return extra
 
     @property
-    def params(self) -> ModelParams:
+    def params(self) -> ModelParams | ColumnParams:
+        """The kernel's parameters: the one set of every column, or a ``ColumnParams`` when the
+        columns carry different sets (``column_params`` gives one column's ``ModelParams``)."""
         return self._params
 
     @params.setter
     def params(self, value: ModelParams) -> None:
         # Kernel constants depend on the parameters: recompute them whenever an event changes one.
+        self._sets = None
         self._params = value
         if hasattr(self, "_world"):
             self.prepared = dynamics.prepare(self._world, value, self.anchors)
+
+    def set_column_params(self, sets: Sequence[ModelParams]) -> None:
+        """Give column r the parameter set sets[r] (stacked runs)."""
+        sets = tuple(sets)
+        if len(sets) != len(self.rngs) or not self.stacked:
+            raise ValueError(f"{len(sets)} parameter sets for {len(self.rngs)} columns")
+        self._sets = sets
+        self._params = stack_params(sets)
+        if hasattr(self, "_world"):
+            self.prepared = dynamics.prepare(self._world, self._params, self.anchors)
+
+    def column_params(self, column: int | None = None) -> ModelParams:
+        """The parameter set of one column (or of the run, when all columns share one)."""
+        if self._sets is None:
+            return self._params  # type: ignore[return-value]
+        if column is None:
+            raise ValueError("the columns carry different parameter sets: name a column")
+        return self._sets[column]
+
+    def update_params(self, change: Callable[[ModelParams], ModelParams]) -> None:
+        """Apply an event's change to the shared set, or to every column's own set."""
+        if self._sets is None:
+            self.params = change(self._params)  # type: ignore[arg-type]
+        else:
+            self.set_column_params([change(p) for p in self._sets])
 
     @property
     def world(self) -> World:
@@ -256,14 +314,69 @@ class Simulation:
             self.prepared = dynamics.prepare(value, self._params, self.anchors)
 
     def rebuild_network(self) -> None:
-        self.ties = influence_matrix(
-            self.world.membership,
-            self.world.subregion,
-            self.params.org_weights,
-            self.params.region_weight,
-            self.world.iso3,
+        """The influence network under the current memberships and network weights: one
+        ``PeerOperator``, or a ``PeerStack`` when the columns' weights differ (one network per
+        distinct set of weights; ``ties`` is then the first column's)."""
+        sets = self._sets if self._sets is not None else (self._params,)
+        operators: list[dynamics.PeerOperator] = []
+        ties: list = []
+        index: dict = {}
+        owner = []
+        for p in sets:
+            key = network_key(p)
+            if key not in index:
+                index[key] = len(operators)
+                ties.append(
+                    influence_matrix(
+                        self.world.membership,
+                        self.world.subregion,
+                        p.org_weights,
+                        p.region_weight,
+                        self.world.iso3,
+                    )
+                )
+                operators.append(dynamics.PeerOperator.build(ties[-1]))
+            owner.append(index[key])
+        self.ties = ties[0]
+        self.peers = (
+            operators[0] if len(operators) == 1 else dynamics.PeerStack.build(operators, owner)
         )
-        self.peers = dynamics.PeerOperator.build(self.ties)
+
+
+def column_anchors(
+    world: World,
+    reference: ModelParams | Sequence[ModelParams] | Literal["own"] | None,
+    params: ModelParams | Sequence[ModelParams],
+    width: int,
+) -> dynamics.Anchors:
+    """The equilibrium anchors of every column (see ``Simulation``'s ``reference``): (n,) when
+    all columns share one reference, else (n, R), computed once per distinct reference."""
+    if reference is None:
+        return dynamics.equilibrium_anchors(world, ModelParams())
+    if isinstance(reference, ModelParams):
+        return dynamics.equilibrium_anchors(world, reference)
+    if isinstance(reference, str):
+        if reference != "own":
+            raise ValueError(
+                f"reference must be parameters, a sequence of them or 'own': {reference!r}"
+            )
+        if isinstance(params, ModelParams):
+            return dynamics.equilibrium_anchors(world, params)
+        references = list(params)
+    else:
+        references = list(reference)
+    if len(references) != width:
+        raise ValueError(f"{len(references)} reference parameter sets for {width} columns")
+    cache: dict = {}
+    per_column = []
+    for p in references:
+        key = anchor_key(p)
+        if key not in cache:
+            cache[key] = dynamics.equilibrium_anchors(world, p)
+        per_column.append(cache[key])
+    if len(cache) == 1:
+        return per_column[0]
+    return dynamics.Anchors.columns(per_column)
 
 
 def numeric(params: ModelParams, name: str, value: float) -> float:

@@ -23,10 +23,11 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.data.nations import FLAG_COLUMNS
+from sim.sweep import driver as driver_module
 from sim.sweep import runner as runner_module
 from sim.sweep.design import build_design, expected_points
 from sim.sweep.driver import make_chunks, missing_runs, run_sweep
-from sim.sweep.runner import ChunkResult
+from sim.sweep.runner import ChunkResult, StackedItem
 from sim.sweep.seeds import run_seed
 from sim.sweep.spec import SweepError, load_sweep
 from tests.synthetic import synthetic_nations
@@ -171,6 +172,114 @@ def test_replicates_run_in_fixed_blocks_whatever_the_chunking(world):
     assert [i.replicates for i in items if i.point == 0][:2] == [(0,), (2,)]
 
 
+#: One replicate per point, numeric parameters (a network weight among them) and a choice.
+STACKED_LHS = {
+    "vary": {
+        "parameters.china_budget": {"range": [0.0, 6.0]},
+        "parameters.peer_weight": {"range": [0.01, 0.05]},
+        "parameters.org_weights.brics": {"range": [0.0, 3.0]},
+        "parameters.us_targeting": {"values": ["drifting", "allies"]},
+    },
+    "design": {"kind": "lhs", "samples": 24},
+    "replicates": 1,
+    "outputs": {"metrics": "all", "every": 2, "nations": True},
+}
+
+
+def test_stacked_points_layout_is_fixed_by_the_design(world):
+    """Windows of stack // replicates consecutive points, split by the choice; a block only
+    partly missing runs its missing runs alone."""
+    loaded = load_sweep(write_sweep(world, "layout", **{**STACKED_LHS, "replicates": 2}))
+    design = build_design(loaded.spec)
+    targeting = design.values["us_targeting"].tolist()
+    missing = missing_runs(design.points, 2, np.empty(0, dtype=np.int64))
+    for chunk_runs in (1, 7, 1000):
+        chunks = list(make_chunks(design, missing, chunk_runs, 2, 8, stack_points=True))
+        blocks = [
+            tuple(i.point for i in item.items) if isinstance(item, StackedItem) else (item.point,)
+            for chunk in chunks
+            for item in chunk
+        ]
+        expected = []
+        for window in range(0, design.points, 4):  # 8 // 2 points per window
+            for choice in dict.fromkeys(targeting[window : window + 4]):
+                expected.append(
+                    tuple(p for p in range(window, window + 4) if targeting[p] == choice)
+                )
+        assert blocks == expected
+    done = np.array([(1 << 32) | 0])  # point 1, replicate 0 ran alone earlier
+    items = [
+        i
+        for c in make_chunks(design, missing_runs(design.points, 2, done), 5, 2, 8, True)
+        for i in c
+    ]
+    first_window = [i for i in items if not isinstance(i, StackedItem) and i.point < 4]
+    partner = [p for p in range(4) if targeting[p] == targeting[1]]
+    assert {(i.point, i.replicates) for i in first_window} >= {(1, (1,))}
+    assert all(len(i.replicates) == 1 for i in first_window if i.point in partner)
+
+
+def test_stacked_sweep_equals_the_unstacked_path(world, tmp_path, monkeypatch):
+    """Stacking design points changes no bit of the results (metrics every 2 steps and
+    per-nation rows), whatever the stack width or worker count; every run keeps its seed."""
+    sweep = write_sweep(world, "lhs1", **STACKED_LHS)
+    widths: list[int] = []
+    original = runner_module.Simulation
+
+    class Counting(original):  # type: ignore[misc, valid-type]
+        def __init__(self, world, params, events, rngs, *args, **kwargs):
+            widths.append(len(rngs) if isinstance(rngs, list) else 1)
+            super().__init__(world, params, events, rngs, *args, **kwargs)
+
+    monkeypatch.setattr(runner_module, "Simulation", Counting)
+    monkeypatch.setattr(driver_module, "MAX_STACK", 1)  # every run alone: the old path
+    run_sweep(sweep, tmp_path / "alone", workers=1)
+    assert widths == [1] * 24
+    monkeypatch.setattr(driver_module, "MAX_STACK", 128)
+    widths.clear()
+    run_sweep(sweep, tmp_path / "stacked", workers=1)
+    targeting = build_design(load_sweep(sweep).spec).values["us_targeting"]
+    assert sorted(widths) == sorted(targeting.value_counts().tolist())  # one block per choice
+    monkeypatch.setattr(driver_module, "MAX_STACK", 5)
+    run_sweep(sweep, tmp_path / "narrow", workers=2)
+    alone = results(tmp_path / "alone")
+    assert len(alone) == 24 * 4  # steps 0, 2, 4, 6
+    assert (
+        alone["seed"]
+        == [run_seed(11, p, r) for p, r in zip(alone.point, alone.replicate, strict=True)]
+    ).all()
+    nation_key = ["point", "replicate", "step", "nation"]
+    nations = pd.read_parquet(tmp_path / "alone" / "_nations").sort_values(nation_key)
+    for other in ("stacked", "narrow"):
+        pd.testing.assert_frame_equal(results(tmp_path / other), alone, check_exact=True)
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(tmp_path / other / "_nations")
+            .sort_values(nation_key)
+            .reset_index(drop=True),
+            nations.reset_index(drop=True),
+            check_exact=True,
+        )
+    assert alone.groupby("point")["mean_alignment"].last().nunique() == 24
+
+
+def test_a_failing_point_in_a_stack_loses_only_its_own_run(world, tmp_path, monkeypatch):
+    """The base scenario doubles china_budget at step 3; above 50 that breaks its bound (100)
+    half-way. The stack raises, each point is rerun alone: only those points fail, and the rest
+    equal the run-alone path."""
+    design = {"kind": "lhs", "samples": 12}
+    vary = {"parameters.china_budget": {"range": [0.0, 90.0]}}
+    sweep = write_sweep(world, "stackfail", vary=vary, design=design, replicates=1)
+    report = run_sweep(sweep, tmp_path / "stacked", workers=1)
+    budgets = build_design(load_sweep(sweep).spec).values["china_budget"]
+    assert set(report.failures["point"]) == set(np.flatnonzero(budgets.to_numpy() > 50))
+    assert 0 < report.failed_total < 12
+    monkeypatch.setattr(driver_module, "MAX_STACK", 1)
+    run_sweep(sweep, tmp_path / "alone", workers=1)
+    pd.testing.assert_frame_equal(
+        results(tmp_path / "stacked"), results(tmp_path / "alone"), check_exact=True
+    )
+
+
 # --- same bits whatever runs it ---------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def reference(world: Path, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
@@ -197,7 +306,9 @@ def test_results_identical_on_two_workers_and_dask(world, reference, tmp_path):
     assert len(reference) == 9 * 3 and not reference.duplicated(KEY).any()
 
 
-#: Long enough (80 chunks of one run) that a kill lands mid-way.
+#: Long enough (40 chunks of one replicate block) that a kill lands mid-way. 65 replicates: more
+#: than half a stack, so each point is its own block (with few replicates, consecutive points
+#: would be stacked into one block and the sweep would be a single chunk).
 LONG_GRID = {
     "fixed": {"steps": 40},
     "vary": {
@@ -205,7 +316,7 @@ LONG_GRID = {
         "parameters.us_pressure_budget": {"range": [0.0, 20.0], "num": 5},
     },
     "design": "grid",
-    "replicates": 2,
+    "replicates": 65,
 }
 
 
@@ -216,7 +327,7 @@ def test_resume_after_kill_9_loses_and_doubles_nothing(world, tmp_path):
     out = tmp_path / "killed"
     command = [sys.executable, "run.py", "sweep", str(sweep), "--out", str(out), "-q"]
     # A reproducible kill point, counted in committed parts (a timed guess flaked): the sweep
-    # kills its own process group, workers included, right after its 17th part (of ~80).
+    # kills its own process group, workers included, right after its 17th part (of 40).
     process = subprocess.Popen(
         [*command, "--workers", "2", "--chunk-runs", "1"],
         cwd=ROOT,
@@ -421,10 +532,12 @@ def test_chunk_result_counts():
 
 
 @pytest.mark.parametrize("damage", ["truncate", "empty", "flip_byte", "delete_checksum"])
-def test_damaged_parts_are_detected_and_redone(world, tmp_path, damage):
+def test_damaged_parts_are_detected_and_redone(world, tmp_path, damage, monkeypatch):
     """Issue 10 item 6: a truncated, emptied or altered part (or one without its checksum) is
     set aside with a warning on the next run and its runs are redone; the results then equal
     an undamaged sweep's, bit for bit."""
+    # Stacks of 6 runs (two points of 3 replicates), so the 27 runs make several parts.
+    monkeypatch.setattr(driver_module, "MAX_STACK", 6)
     sweep = write_sweep(world, "grid", **GRID)
     run_sweep(sweep, tmp_path / "reference", workers=1, chunk_runs=5)
     reference = results(tmp_path / "reference")

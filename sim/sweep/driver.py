@@ -24,7 +24,15 @@ import pandas as pd
 from sim.provenance import git_commit, package_versions
 from sim.sweep.design import DesignTable, build_design, expected_points
 from sim.sweep.executors import Chunk, DaskExecutor, make_executor
-from sim.sweep.runner import MAX_STACK, SweepContext, WorkItem, replicate_blocks
+from sim.sweep.runner import (
+    MAX_STACK,
+    StackedItem,
+    SweepContext,
+    WorkItem,
+    points_per_block,
+    replicate_blocks,
+    stack_key,
+)
 from sim.sweep.seeds import design_seed
 from sim.sweep.spec import LoadedSweep, load_sweep
 from sim.sweep.store import SweepStore, arrow_type, runs_schema
@@ -138,6 +146,7 @@ def manifest(loaded: LoadedSweep, design: DesignTable) -> dict[str, Any]:
             "replicates": spec.replicates,
             "runs": design.points * spec.replicates,
             "stack": MAX_STACK,
+            "stack_points": True,
         },
         "seeds": {"master": spec.seed, "rule": SEED_RULE, "design_seed": design_seed(spec.seed)},
         "outputs": {
@@ -191,8 +200,10 @@ def prepare(
         executor.close()
         raise
     try:
-        # Keep the block width the folder was started with: it decides the last bits.
+        # Keep the block layout the folder was started with (width, and whether design points
+        # are stacked: folders from before that keep their per-point blocks).
         context.stack = int(store.manifest["design"].get("stack", MAX_STACK))
+        context.stack_points = bool(store.manifest["design"].get("stack_points", False))
         retried = store.forget_failures() if retry_failed else 0
         total = design.points * loaded.spec.replicates
         missing = missing_runs(design.points, loaded.spec.replicates, store.done_keys())
@@ -202,7 +213,8 @@ def prepare(
         executor.close()
         store.close()
         raise
-    runs = chunk_runs or default_chunk_runs(len(missing), loaded.spec.replicates, executor)
+    block = block_runs(loaded.spec.replicates, context.stack, context.stack_points)
+    runs = chunk_runs or default_chunk_runs(len(missing), block, executor)
     return PreparedSweep(
         loaded, design, store, executor, context, missing, total, resumed, retried, runs
     )
@@ -216,12 +228,20 @@ def missing_runs(points: int, replicates: int, done: np.ndarray) -> np.ndarray:
     return keys[~np.isin(keys, done, assume_unique=True)]
 
 
-def default_chunk_runs(missing: int, replicates: int, executor: Any) -> int:
-    """Runs per chunk: a full stack of replicates when possible, and enough chunks (about 8
-    per worker) to balance load and show progress; never more than 2048 so memory stays flat."""
+def block_runs(replicates: int, stack: int = MAX_STACK, stack_points: bool = True) -> int:
+    """Runs in one full block: a point's replicates (at most ``stack``), or with stacked
+    points a window's worth of points times their replicates."""
+    if stack_points and points_per_block(replicates, stack) > 1:
+        return points_per_block(replicates, stack) * replicates
+    return min(replicates, stack)
+
+
+def default_chunk_runs(missing: int, block: int, executor: Any) -> int:
+    """Runs per chunk: a full block when possible, and enough chunks (about 8 per worker) to
+    balance load and show progress; never more than 2048 so memory stays flat."""
     workers = max(1, getattr(executor, "workers", 1))
     balanced = math.ceil(missing / (8 * workers)) if missing else 1
-    return max(1, min(2048, max(min(replicates, MAX_STACK), balanced)))
+    return max(1, min(2048, max(min(block, MAX_STACK), balanced)))
 
 
 def make_chunks(
@@ -230,16 +250,21 @@ def make_chunks(
     chunk_runs: int,
     replicates: int,
     stack: int = MAX_STACK,
+    stack_points: bool = False,
 ) -> Iterator[Chunk]:
     """Cut the missing runs into chunks of about ``chunk_runs`` runs, lazily (only the chunks
     in flight ever exist).
 
-    A chunk holds whole blocks (``replicate_blocks``), never part of one, so every replicate is
-    stepped in the same array whatever the chunk size, worker count or resumption. A block only
-    partly missing (its other replicates ran alone after a failure) has its missing replicates
-    run alone too.
+    A chunk holds whole blocks, never part of one, so every run is stepped in the same array
+    whatever the chunk size, worker count or resumption. Blocks are a point's replicates
+    (``replicate_blocks``) or, with ``stack_points`` and few replicates, stacked points
+    (``stacked_chunks``). A block only partly missing (its other runs ran alone after a
+    failure) has its missing runs run alone too.
     """
     if not len(missing):
+        return
+    if stack_points and points_per_block(replicates, stack) > 1:
+        yield from stacked_chunks(design, missing, chunk_runs, replicates, stack)
         return
     blocks = replicate_blocks(replicates, stack)
     points = missing >> 32
@@ -268,6 +293,53 @@ def make_chunks(
         yield chunk
 
 
+def stacked_chunks(
+    design: DesignTable,
+    missing: np.ndarray,
+    chunk_runs: int,
+    replicates: int,
+    stack: int = MAX_STACK,
+) -> Iterator[Chunk]:
+    """Chunks of stacked blocks: the design is cut into windows of ``points_per_block``
+    consecutive points; inside a window, points with equal ``stack_key`` form one block with all
+    their replicates (a ``StackedItem``, or a ``WorkItem`` when it holds one point). The layout
+    depends on the design only, never on what is missing."""
+    width = points_per_block(replicates, stack)
+    chunk: Chunk = []
+    size = 0
+    points = missing >> 32
+    for window in np.unique(points // width).tolist():
+        lo = np.searchsorted(points, window * width, side="left")
+        hi = np.searchsorted(points, (window + 1) * width, side="left")
+        todo: dict[int, list[int]] = {}
+        for key in missing[lo:hi].tolist():
+            todo.setdefault(key >> 32, []).append(key & 0xFFFFFFFF)
+        values = {
+            p: tuple(design.point_values(p))
+            for p in range(window * width, min((window + 1) * width, design.points))
+        }
+        blocks: dict[Any, list[int]] = {}
+        for point, point_values in values.items():
+            blocks.setdefault(stack_key(design.paths, point_values), []).append(point)
+        all_reps = tuple(range(replicates))
+        for block in blocks.values():
+            wanted = [p for p in block if p in todo]
+            if not wanted:
+                continue
+            if all(len(todo.get(p, ())) == replicates for p in block):
+                items = tuple(WorkItem(p, values[p], all_reps) for p in block)
+                chunk.append(StackedItem(items) if len(items) > 1 else items[0])
+            else:
+                for p in wanted:
+                    chunk.extend(WorkItem(p, values[p], (r,)) for r in todo[p])
+            size += sum(len(todo[p]) for p in wanted)
+            if size >= chunk_runs:
+                yield chunk
+                chunk, size = [], 0
+    if chunk:
+        yield chunk
+
+
 def execute(prepared: PreparedSweep, on_progress: ProgressCallback | None = None) -> SweepReport:
     """Run the missing runs, committing each chunk as it finishes. Always closes the workers
     and the folder and records the session in ``_status.json``, also on Ctrl-C."""
@@ -286,6 +358,7 @@ def execute(prepared: PreparedSweep, on_progress: ProgressCallback | None = None
             prepared.chunk_runs,
             prepared.loaded.spec.replicates,
             prepared.context.stack,
+            prepared.context.stack_points,
         )
         for _, result in prepared.executor.run(chunks):
             store.commit(result)

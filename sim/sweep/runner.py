@@ -1,20 +1,28 @@
-"""Running work: a design point's replicates stepped together as one (nations x replicates) array.
+"""Running work: runs stepped together as one (nations x runs) array.
 
-A unit of work is a ``WorkItem``: one design point and some of its replicates. The runner
-resolves the point's scenario (base + values, validated by the scenario schema), steps one
-``Simulation`` holding all those replicates as columns (each with its own generator, see
-``sim.sweep.seeds``), and computes only what the sweep keeps: metrics at the final step, at every
+A unit of work is a ``WorkItem`` (one design point and some of its replicates) or a
+``StackedItem`` (several design points with all their replicates: a one-replicate-per-point LHS,
+Sobol or Morris design). The runner resolves each point's scenario (base + values, validated by
+the scenario schema), steps one ``Simulation`` holding all those runs as columns (each with its
+own generator, see ``sim.sweep.seeds``, and, in a stacked item, its own parameter set, see
+``sim.stacking``), and computes only what the sweep keeps: metrics at the final step, at every
 k-th step if asked, per-nation rows if asked. Metrics come from ``sim.metrics.summarise``, the
 one definition the CLI and the front end use too.
 
-Which replicates share an array is fixed by the sweep, not by how work is cut up: each point's
-replicates form blocks of ``stack`` consecutive replicates (``replicate_blocks``), and a block is
-always stepped whole. The kernel already gives a stacked replicate the same bits as a run alone
-(per-replicate mat-vecs and sums in ``sim.dynamics``), so this fixed layout is a second guard: the
-work done is the same whatever the chunk sizes, worker counts, Dask or resumption.
+Which runs share an array is fixed by the sweep, not by how work is cut up. With many replicates
+per point, each point's replicates form blocks of ``stack`` consecutive replicates
+(``replicate_blocks``). With few (at most half the stack width), consecutive points are stacked
+instead: the design is cut into windows of ``stack // replicates`` consecutive points, and within
+a window the points with the same ``stack_key`` (everything but numeric parameters may differ
+between blocks, nothing else inside one) form one block with all their replicates. A block is
+always stepped whole. The kernel already gives a stacked column the same bits as a run alone
+(per-column parameters, mat-vecs and sums in ``sim.dynamics``), so results do not depend on the
+layout at all; the fixed layout is a second guard: the work done is the same whatever the chunk
+sizes, worker counts, Dask or resumption.
 
 Failures are data: if a point cannot be resolved, every requested replicate is recorded as failed
-with the message; if a block raises, each of its replicates is retried alone so one bad replicate
+with the message; if a stacked block raises, each of its points is retried as a replicate block;
+if a replicate block raises, each of its replicates is retried alone so one bad replicate
 cannot take the others down with it. Replicates run alone (after a block failure, or to fill a
 block that is only partly missing) are stepped as one-column arrays, again a fixed rule.
 """
@@ -23,6 +31,7 @@ from __future__ import annotations
 
 import json
 import traceback
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,8 +41,10 @@ import pandas as pd
 from pydantic import ValidationError
 
 from sim.metrics import summarise
+from sim.params import ModelParams
 from sim.scenario import Scenario
 from sim.simulation import Simulation
+from sim.stacking import categorical_key
 from sim.sweep.seeds import run_generator, run_seed
 from sim.sweep.spec import resolve_scenario
 from sim.world import World
@@ -49,6 +60,50 @@ def replicate_blocks(replicates: int, stack: int = MAX_STACK) -> list[tuple[int,
     return [tuple(range(s, min(s + stack, replicates))) for s in range(0, replicates, stack)]
 
 
+def points_per_block(replicates: int, stack: int = MAX_STACK) -> int:
+    """Design points stacked into one block (window width): 1 (replicate blocks only) unless at
+    least two points' replicates fit in one stack."""
+    return max(1, stack // replicates) if replicates * 2 <= stack else 1
+
+
+#: Numeric parameter fields: the only scenario values that may differ inside one stacked block.
+NUMERIC_PARAMETERS = frozenset(
+    name
+    for name, info in ModelParams.model_fields.items()
+    if info.annotation in (float, float | None)
+)
+
+
+def numeric_parameter_path(path: str) -> bool:
+    """True for a design path that changes a numeric parameter (one a stack may vary per column)."""
+    parts = path.split(".")
+    if parts[0] != "parameters" or len(parts) < 2:
+        return False
+    if parts[1] == "org_weights":
+        return len(parts) == 3
+    return len(parts) == 2 and parts[1] in NUMERIC_PARAMETERS
+
+
+def stack_key(paths: Sequence[str], values: Sequence[Any]) -> tuple[Hashable, ...]:
+    """Design points with equal keys may share a stacked block: the values at every path that is
+    not a numeric parameter (choices, steps, events, nations), and whether a confidence bound is
+    set. The runner checks the resolved scenarios again (``structure_key``)."""
+    key: list[Hashable] = []
+    for path, value in zip(paths, values, strict=True):
+        if path == "parameters.confidence_bound":
+            key.append(value is None)
+        elif not numeric_parameter_path(path):
+            key.append(json.dumps(value, sort_keys=True, default=str))
+    return tuple(key)
+
+
+def structure_key(scenario: Scenario) -> str:
+    """Resolved scenarios with equal keys differ in numeric parameters only: one stack can run
+    them (same world, events, steps and categorical parameters)."""
+    rest = scenario.model_dump(mode="json", exclude={"parameters"})
+    return json.dumps([rest, list(categorical_key(scenario.parameters))], sort_keys=True)
+
+
 @dataclass(frozen=True)
 class WorkItem:
     """One design point and the replicates of it to run."""
@@ -56,6 +111,25 @@ class WorkItem:
     point: int
     values: tuple[Any, ...]
     replicates: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class StackedItem:
+    """Several design points, each with all its replicates, stepped as one array."""
+
+    items: tuple[WorkItem, ...]
+
+    @property
+    def runs(self) -> int:
+        return sum(len(item.replicates) for item in self.items)
+
+
+def work_items(chunk: Sequence[WorkItem | StackedItem]) -> list[WorkItem]:
+    """The points of a chunk, stacked or not."""
+    out: list[WorkItem] = []
+    for entry in chunk:
+        out.extend(entry.items if isinstance(entry, StackedItem) else (entry,))
+    return out
 
 
 @dataclass
@@ -77,6 +151,7 @@ class SweepContext:
     keep_nations: bool = False
     varies_nations: bool = False
     stack: int = MAX_STACK
+    stack_points: bool = False  # stack consecutive design points (folders since issue 9)
     _world: World | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -129,7 +204,7 @@ def pin_blas_threads() -> None:
         _BLAS_PINNED = True
 
 
-def run_chunk(context: SweepContext, items: list[WorkItem]) -> ChunkResult:
+def run_chunk(context: SweepContext, items: list[WorkItem | StackedItem]) -> ChunkResult:
     """Run every item of a chunk; never raises for a failing run (it is recorded instead)."""
     pin_blas_threads()
     result = ChunkResult(
@@ -139,7 +214,10 @@ def run_chunk(context: SweepContext, items: list[WorkItem]) -> ChunkResult:
         attempted=[],
     )
     for item in items:
-        run_item(context, item, result)
+        if isinstance(item, StackedItem):
+            run_stacked_item(context, item, result)
+        else:
+            run_item(context, item, result)
     return result
 
 
@@ -152,8 +230,14 @@ def run_item(context: SweepContext, item: WorkItem, result: ChunkResult) -> None
         for replicate in item.replicates:
             _record_failure(context, item, replicate, error, result)
         return
+    _run_point(context, scenario, world, item, result)
+
+
+def _run_point(
+    context: SweepContext, scenario: Scenario, world: World, item: WorkItem, result: ChunkResult
+) -> None:
     try:
-        simulate(context, scenario, world, item, list(item.replicates), result)
+        simulate(context, scenario, world, [(item, list(item.replicates))], result)
     except Exception as error:
         if len(item.replicates) == 1:
             _record_failure(context, item, item.replicates[0], error, result)
@@ -161,9 +245,39 @@ def run_item(context: SweepContext, item: WorkItem, result: ChunkResult) -> None
         # Isolate: retry one by one so only the replicates that really fail are lost.
         for replicate in item.replicates:
             try:
-                simulate(context, scenario, world, item, [replicate], result)
+                simulate(context, scenario, world, [(item, [replicate])], result)
             except Exception as single_error:
                 _record_failure(context, item, replicate, single_error, result)
+
+
+def run_stacked_item(context: SweepContext, stacked: StackedItem, result: ChunkResult) -> None:
+    """Several points stepped as one array, each column with its own parameter set.
+
+    Points whose scenario cannot be resolved fail alone; the rest are grouped by
+    ``structure_key`` (a group differs in numeric parameters only) and each group is stepped as
+    one stack. If a stack raises, each of its points is run again as a replicate block.
+    """
+    groups: dict[str, list[tuple[WorkItem, Scenario, World]]] = {}
+    for item in stacked.items:
+        result.attempted.extend((item.point, r) for r in item.replicates)
+        try:
+            scenario, world = point_scenario(context, item.values)
+        except Exception as error:
+            for replicate in item.replicates:
+                _record_failure(context, item, replicate, error, result)
+            continue
+        groups.setdefault(structure_key(scenario), []).append((item, scenario, world))
+    for members in groups.values():
+        if len(members) > 1:
+            try:
+                columns = [(item, list(item.replicates)) for item, _, _ in members]
+                params = [s.parameters for _, s, _ in members]
+                simulate(context, members[0][1], members[0][2], columns, result, params)
+                continue
+            except Exception:
+                pass  # isolate below: each point as its own block
+        for item, scenario, world in members:
+            _run_point(context, scenario, world, item, result)
 
 
 def point_scenario(context: SweepContext, values: tuple[Any, ...]) -> tuple[Scenario, World]:
@@ -190,30 +304,53 @@ def simulate(
     context: SweepContext,
     scenario: Scenario,
     world: World,
-    item: WorkItem,
-    replicates: list[int],
+    columns: list[tuple[WorkItem, list[int]]],
     result: ChunkResult,
+    point_params: list[ModelParams] | None = None,
 ) -> None:
-    """Step the replicates together and append the kept rows to ``result``.
+    """Step the runs together and append the kept rows to ``result``.
+
+    ``columns`` lists (point, its replicates to run); with several points, ``point_params`` gives
+    each point's parameter set (its scenario differs from ``scenario`` in numeric parameters
+    only) and every column follows its own point's set.
 
     Rows are appended only after the whole block has run, so a block that raises half-way
     leaves nothing behind.
     """
-    generators = make_generators(context.master_seed, item.point, replicates)
-    sim = Simulation(world, scenario.parameters, scenario.events, generators)
+    generators: list[np.random.Generator] = []
+    items: list[WorkItem] = []  # per column
+    replicates: list[int] = []  # per column
+    params: list[ModelParams] = []  # per column
+    for k, (item, reps) in enumerate(columns):
+        generators.extend(make_generators(context.master_seed, item.point, reps))
+        items.extend([item] * len(reps))
+        replicates.extend(reps)
+        if point_params is not None:
+            params.extend([point_params[k]] * len(reps))
+    sim = Simulation(
+        world,
+        params if point_params is not None else scenario.parameters,
+        scenario.events,
+        generators,
+    )
     width = len(replicates)
     steps = scenario.steps
     runs = _new_runs(context)
     nations = _new_nations() if context.keep_nations else None
-    seeds = [run_seed(context.master_seed, item.point, r) for r in replicates]
+    seeds = [
+        run_seed(context.master_seed, item.point, r)
+        for item, r in zip(items, replicates, strict=True)
+    ]
+    points = np.asarray([item.point for item in items], dtype=np.int32)
 
     def record(step: int) -> None:
         final = step == steps
         state = sim.state
         for column in range(width):
+            item = items[column]
             metrics = summarise(
                 sim.world,
-                sim.params,
+                sim.column_params(column),
                 sim.column_state(column),
                 sim.blocs[:, column],
                 sim.previous_blocs[:, column],
@@ -230,7 +367,7 @@ def simulate(
                 runs[name].append(metrics[name])
         if nations is not None:
             n = sim.world.n
-            nations["point"].append(np.full(n * width, item.point, dtype=np.int32))
+            nations["point"].append(np.repeat(points, n))
             nations["replicate"].append(np.repeat(np.asarray(replicates, dtype=np.int32), n))
             nations["step"].append(np.full(n * width, step, dtype=np.int32))
             nations["nation"].append(np.tile(sim.world.iso3, width))
@@ -291,7 +428,9 @@ def one_line(error: BaseException) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def failed_chunk(context: SweepContext, items: list[WorkItem], error: BaseException) -> ChunkResult:
+def failed_chunk(
+    context: SweepContext, items: list[WorkItem | StackedItem], error: BaseException
+) -> ChunkResult:
     """A chunk whose worker died or whose task could not run: every run in it failed."""
     result = ChunkResult(
         runs=_new_runs(context),
@@ -299,7 +438,7 @@ def failed_chunk(context: SweepContext, items: list[WorkItem], error: BaseExcept
         failures=[],
         attempted=[],
     )
-    for item in items:
+    for item in work_items(items):
         for replicate in item.replicates:
             result.attempted.append((item.point, replicate))
             result.failures.append(
@@ -318,7 +457,7 @@ def install_context(context: SweepContext) -> None:
     _WORKER_CONTEXT = context
 
 
-def run_installed(items: list[WorkItem]) -> ChunkResult:
+def run_installed(items: list[WorkItem | StackedItem]) -> ChunkResult:
     """Run a chunk with the context installed in this worker process."""
     if _WORKER_CONTEXT is None:
         raise RuntimeError("worker has no sweep context (install_context was not called)")
