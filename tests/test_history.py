@@ -250,11 +250,12 @@ def test_attributes_at_uses_the_last_full_year_and_positive_gdp():
 
 
 def test_ppp_fallback_is_the_subregion_median_ratio():
-    ppp = pd.Series({"A": 20.0, "B": 30.0, "C": np.nan, "D": 8.0})
-    nominal = pd.Series({"A": 10.0, "B": 10.0, "C": 5.0, "D": 4.0})
-    region = pd.Series({"A": "x", "B": "x", "C": "x", "D": "y"})
+    ppp = pd.Series({"A": 20.0, "B": 30.0, "E": 100.0, "C": np.nan, "D": 8.0})
+    nominal = pd.Series({"A": 10.0, "B": 10.0, "E": 10.0, "C": 5.0, "D": 4.0})
+    region = pd.Series({"A": "x", "B": "x", "E": "x", "C": "x", "D": "y"})
     out = history.ppp_ratio_fallback(ppp, nominal, region)
-    assert out["C"] == pytest.approx(5.0 * 2.5) and out["A"] == 20.0
+    # ratios 2, 3 and 10 in sub-region x: the median 3, not the mean 5
+    assert out["C"] == pytest.approx(5.0 * 3.0) and out["A"] == 20.0 and out["D"] == 8.0
 
 
 def test_attributes_interpolate_between_mid_years():
@@ -292,3 +293,18 @@ def test_every_source_key_of_the_dated_tables_is_cited_in_sources_md():
         keys = set(history.read_table(history.RAW_DIR / name)["source"])
         missing = {k for k in keys if f"`{k}`" not in cited}
         assert not missing, (name, missing)
+
+
+def test_guinea_reinstated_the_day_cote_divoire_was_suspended():
+    before, after = history.memberships_at("2010-12-08"), history.memberships_at("2010-12-09")
+    assert before.loc["GIN", "au_suspended"] == 1 and after.loc["GIN", "au_suspended"] == 0
+    assert before.loc["CIV", "au_suspended"] == 0 and after.loc["CIV", "au_suspended"] == 1
+
+
+def test_a_suspension_replaces_the_member_row_while_it_lasts():
+    rows = history.membership_rows_at(date(2014, 1, 1))
+    egypt = rows[(rows["iso3"] == "EGY") & (rows["organisation"] == "african_union")]
+    assert egypt["role"].tolist() == ["suspended_member"]
+    rows = history.membership_rows_at(date(2015, 1, 1))
+    egypt = rows[(rows["iso3"] == "EGY") & (rows["organisation"] == "african_union")]
+    assert egypt["role"].tolist() == ["member"]
