@@ -208,6 +208,7 @@ def test_memberships_at_known_dates():
 
 def test_memberships_at_south_sudan_joins_the_au_after_independence():
     assert "SSD" not in history.memberships_at("2011-07-08").index
+    assert history.memberships_at("2011-07-20").loc["SSD", "african_union"] == 0
     assert history.memberships_at("2012-01-01").loc["SSD", "african_union"] == 1
 
 
