@@ -10,7 +10,7 @@ from sim.data.nations import MEMBERSHIP_COLUMNS, NATIONS_CSV, load_nations
 
 EXPECTED_COLUMNS = [
     "iso3", "iso2", "name", "un_status", "region", "subregion", "intermediate_region",
-    "population", "gdp_usd",
+    "population", "gdp_usd", "gdp_ppp_usd",
     "internet_users_pct", "lat", "lon", "brics", "sco_member", "sco_observer",
     "sco_dialogue_partner", "five_eyes", "nato", "eu", "african_union", "au_suspended",
     "arab_league", "arab_league_suspended", "asean", "gcc", "csto", "us_treaty_ally", "us_mnna",

@@ -166,3 +166,146 @@ def test_run_takes_a_start_date(tmp_path):
     assert result.exit_code == 0, result.output
     manifest = (out / "manifest.json").read_text()
     assert "2016-01-01" in manifest
+
+
+# --- the history API: memberships_at, taiwan_recognisers_at, attributes_at, nations_present_at
+
+
+def test_memberships_at_sco_india_joins_in_june_2017():
+    before, after = history.memberships_at("2016-01-01"), history.memberships_at("2018-01-01")
+    assert before.loc["IND", "sco_member"] == 0 and before.loc["IND", "sco_observer"] == 1
+    assert after.loc["IND", "sco_member"] == 1 and after.loc["IND", "sco_observer"] == 0
+    assert before["sco_member"].sum() == 6 and after["sco_member"].sum() == 8
+    # the day itself: the Astana summit of 2017-06-09 admits them
+    assert history.memberships_at("2017-06-08").loc["PAK", "sco_member"] == 0
+    assert history.memberships_at("2017-06-09").loc["PAK", "sco_member"] == 1
+
+
+def test_memberships_at_known_dates():
+    m = history.memberships_at
+    assert m("2011-01-01").loc["ZAF", "brics"] == 1 and m("2010-06-01").loc["ZAF", "brics"] == 0
+    assert m("2013-06-30").loc["HRV", "eu"] == 0 and m("2013-07-01").loc["HRV", "eu"] == 1
+    assert m("2020-01-31").loc["GBR", "eu"] == 1 and m("2020-02-01").loc["GBR", "eu"] == 0
+    assert m("2020-03-26").loc["MKD", "nato"] == 0 and m("2020-03-27").loc["MKD", "nato"] == 1
+    assert m("2016-06-01").loc["MAR", "african_union"] == 0
+    assert m("2017-02-01").loc["MAR", "african_union"] == 1
+    # Egypt suspended from the AU 2013-07-05 .. 2014-06-17, still an AU member meanwhile
+    egypt = m("2014-01-01").loc["EGY"]
+    assert (egypt["african_union"], egypt["au_suspended"]) == (1, 1)
+    assert m("2014-06-17").loc["EGY", "au_suspended"] == 0
+    # Libya's Arab League seat suspended Feb-Aug 2011
+    assert m("2011-05-01").loc["LBY", "arab_league_suspended"] == 1
+    assert m("2011-09-01").loc["LBY", "arab_league_suspended"] == 0
+    # MNNA: Afghanistan until July 2022, Brazil from 2019 (a bare year counts from its end)
+    assert m("2022-01-01").loc["AFG", "us_mnna"] == 1 and m("2023-01-01").loc["AFG", "us_mnna"] == 0
+    assert m("2019-12-31").loc["BRA", "us_mnna"] == 0 and m("2020-01-01").loc["BRA", "us_mnna"] == 1
+    # Rio Treaty withdrawals end the US treaty tie; the US itself is never its own ally
+    assert m("2012-01-01").loc["VEN", "us_treaty_ally"] == 1
+    assert m("2015-01-01").loc["VEN", "us_treaty_ally"] == 0
+    assert m("2015-01-01").loc["USA", "us_treaty_ally"] == 0
+    assert m("2011-01-01").loc["AZE", "nam"] == 0 and m("2012-01-01").loc["AZE", "nam"] == 1
+
+
+def test_memberships_at_south_sudan_joins_the_au_after_independence():
+    assert "SSD" not in history.memberships_at("2011-07-08").index
+    assert history.memberships_at("2011-07-20").loc["SSD", "african_union"] == 0
+    assert history.memberships_at("2012-01-01").loc["SSD", "african_union"] == 1
+
+
+def test_nations_present_at_default_is_every_polity_but_south_sudan_before_2011_07_09():
+    early, late = history.nations_present_at("2011-07-08"), history.nations_present_at("2011-07-09")
+    assert len(late) == 196 and set(late) - set(early) == {"SSD"}
+    assert set(late) == set(load_nations()["iso3"])
+
+
+def test_at_2023_the_functions_reproduce_the_embedded_table_exactly():
+    table = load_nations().set_index("iso3")
+    flags = history.memberships_at("2023-01-01")
+    from sim.data.nations import MEMBERSHIP_COLUMNS
+
+    assert list(flags.columns) == list(MEMBERSHIP_COLUMNS)
+    assert flags.index.tolist() == table.index.tolist()
+    for column in MEMBERSHIP_COLUMNS:
+        assert (flags[column].astype(bool) == table[column]).all(), column
+    recognisers = history.taiwan_recognisers_at("2023-01-01")
+    assert recognisers | {"TWN"} == set(table.index[table["recognises_taiwan"]])  # and itself
+    attrs = history.attributes_at("2023-01-01")
+    assert attrs.index.tolist() == table.index.tolist()
+    assert (attrs["population"].astype("int64") == table["population"]).all()
+    for column, decimals in (("gdp_usd", 1), ("gdp_ppp_usd", 1), ("internet_users_pct", 4)):
+        assert np.allclose(attrs[column].round(decimals), table[column], rtol=0, atol=1e-9), column
+
+
+def test_attributes_at_uses_the_last_full_year_and_positive_gdp():
+    attrs = history.attributes_at("2016-06-30", ["USA", "CHN", "PRK", "TWN"])
+    gdp, ppp = history.yearly_series("gdp_usd"), history.yearly_series("gdp_ppp_usd")
+    assert attrs.loc["CHN", "gdp_usd"] == gdp.loc[2015, "CHN"]
+    assert attrs.loc["CHN", "gdp_ppp_usd"] == ppp.loc[2015, "CHN"]
+    # the US is the numeraire of PPP: PPP GDP equals nominal GDP in the source release
+    assert attrs.loc["USA", "gdp_ppp_usd"] == pytest.approx(ppp.loc[2015, "USA"])
+    assert ppp.loc[2015, "USA"] == pytest.approx(gdp.loc[2015, "USA"], rel=0.01)
+    # China's price level is below the US's: its PPP GDP exceeds its nominal GDP
+    assert attrs.loc["CHN", "gdp_ppp_usd"] > 1.3 * attrs.loc["CHN", "gdp_usd"]
+    assert (attrs[["gdp_usd", "gdp_ppp_usd"]] > 0).all().all()
+    assert attrs.notna().all().all()  # North Korea and Taiwan through the documented fallbacks
+
+
+def test_ppp_fallback_is_the_subregion_median_ratio():
+    ppp = pd.Series({"A": 20.0, "B": 30.0, "E": 100.0, "C": np.nan, "D": 8.0})
+    nominal = pd.Series({"A": 10.0, "B": 10.0, "E": 10.0, "C": 5.0, "D": 4.0})
+    region = pd.Series({"A": "x", "B": "x", "E": "x", "C": "x", "D": "y"})
+    out = history.ppp_ratio_fallback(ppp, nominal, region)
+    # ratios 2, 3 and 10 in sub-region x: the median 3, not the mean 5
+    assert out["C"] == pytest.approx(5.0 * 3.0) and out["A"] == 20.0 and out["D"] == 8.0
+
+
+def test_attributes_interpolate_between_mid_years():
+    pop = history.yearly_series("population")
+    on_new_year = history.attributes_at("2016-01-01", ["IND"], mode="interpolate")
+    lo, hi = pop.loc[2015, "IND"], pop.loc[2016, "IND"]
+    share = (date(2016, 1, 1) - date(2015, 7, 1)).days / (date(2016, 7, 1) - date(2015, 7, 1)).days
+    assert on_new_year.loc["IND", "population"] == pytest.approx(lo + share * (hi - lo))
+    at_mid = history.attributes_at("2016-07-01", ["IND"], mode="interpolate")
+    assert at_mid.loc["IND", "population"] == pytest.approx(hi)
+    with pytest.raises(ValueError, match="mode"):
+        history.attributes_at("2016-07-01", ["IND"], mode="nearest")
+
+
+def test_taiwan_recognisers_accept_iso_strings_and_switch_on_the_day():
+    assert "SLV" in history.taiwan_recognisers_at("2018-08-20")
+    assert "SLV" not in history.taiwan_recognisers_at("2018-08-21")
+    assert "HND" in history.taiwan_recognisers_at("2023-01-01")  # switched 2023-03-26
+
+
+def test_dated_belt_and_road_documents_count_from_their_dates():
+    m = history.memberships_at
+    assert m("2015-06-05").loc["HUN", "bri_mou"] == 0 and m("2015-06-06").loc["HUN", "bri_mou"] == 1
+    assert m("2018-01-01").loc["PAN", "bri_mou"] == 1 and m("2017-11-16").loc["PAN", "bri_mou"] == 0
+    assert m("2018-01-01").loc["PAK", "bri_mou"] == 1 and m("2018-01-01").loc["SEN", "bri_mou"] == 0
+    # nothing before the initiative existed, and undated documents wait for the source list date
+    assert m("2013-09-01")["bri_mou"].sum() == 0
+    assert m("2022-03-30")["bri_mou"].sum() == 30 and m("2022-03-31")["bri_mou"].sum() == 148
+
+
+def test_every_source_key_of_the_dated_tables_is_cited_in_sources_md():
+    cited = (history.RAW_DIR / "SOURCES.md").read_text(encoding="utf-8")
+    for name in ("memberships.csv", "history/membership_changes.csv",
+                 "history/taiwan_recognition.csv"):  # fmt: skip
+        keys = set(history.read_table(history.RAW_DIR / name)["source"])
+        missing = {k for k in keys if f"`{k}`" not in cited}
+        assert not missing, (name, missing)
+
+
+def test_guinea_reinstated_the_day_cote_divoire_was_suspended():
+    before, after = history.memberships_at("2010-12-08"), history.memberships_at("2010-12-09")
+    assert before.loc["GIN", "au_suspended"] == 1 and after.loc["GIN", "au_suspended"] == 0
+    assert before.loc["CIV", "au_suspended"] == 0 and after.loc["CIV", "au_suspended"] == 1
+
+
+def test_a_suspension_replaces_the_member_row_while_it_lasts():
+    rows = history.membership_rows_at(date(2014, 1, 1))
+    egypt = rows[(rows["iso3"] == "EGY") & (rows["organisation"] == "african_union")]
+    assert egypt["role"].tolist() == ["suspended_member"]
+    rows = history.membership_rows_at(date(2015, 1, 1))
+    egypt = rows[(rows["iso3"] == "EGY") & (rows["organisation"] == "african_union")]
+    assert egypt["role"].tolist() == ["member"]

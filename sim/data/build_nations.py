@@ -42,6 +42,7 @@ COLUMNS: tuple[str, ...] = (
     "intermediate_region",
     "population",
     "gdp_usd",
+    "gdp_ppp_usd",
     "internet_users_pct",
     "lat",
     "lon",
@@ -59,36 +60,9 @@ COLUMNS: tuple[str, ...] = (
     "alignment_initial",
 )
 
-# (organisation, roles) in raw/memberships.csv -> output column. Roles not listed here
-# (revoked, contested, party_obligations_suspended) are documented but not coded.
-MEMBERSHIP_RULES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "brics": ("brics", ("member",)),
-    "sco_member": ("sco", ("member",)),
-    "sco_observer": ("sco", ("observer",)),
-    "sco_dialogue_partner": ("sco", ("dialogue_partner",)),
-    "five_eyes": ("five_eyes", ("member",)),
-    "nato": ("nato", ("member",)),
-    "eu": ("eu", ("member",)),
-    "african_union": ("african_union", ("member", "suspended_member")),
-    "au_suspended": ("african_union", ("suspended_member",)),
-    "arab_league": ("arab_league", ("member", "suspended_member")),
-    "arab_league_suspended": ("arab_league", ("suspended_member",)),
-    "asean": ("asean", ("member",)),
-    "gcc": ("gcc", ("member",)),
-    "csto": ("csto", ("member",)),
-    "us_mnna": ("us_mnna", ("designated", "treated_as")),
-    "nam": ("nam", ("member",)),
-    "bri_mou": ("bri", ("cooperation_document",)),
-    "un_charter_friends": ("un_charter_friends", ("member",)),
-    "p5": ("unsc", ("permanent_member",)),
-}
-# us_treaty_ally: party to a US mutual-defence treaty in force (the US itself is not flagged).
-US_TREATY_RULES: tuple[tuple[str, str], ...] = (
-    ("nato", "member"),
-    ("anzus", "party"),
-    ("rio_treaty", "party"),
-    ("us_bilateral_defense_treaty", "party"),
-)
+# The membership encoding lives in sim.data.history (one definition for every date).
+MEMBERSHIP_RULES = history.MEMBERSHIP_RULES
+US_TREATY_RULES = history.US_TREATY_RULES
 
 
 def read_raw(name: str, raw_dir: Path = RAW_DIR) -> pd.DataFrame:
@@ -143,21 +117,14 @@ def build_frame(raw_dir: Path = RAW_DIR, at: date = BASELINE_DATE) -> pd.DataFra
     """
     m49 = read_raw("countries_m49.csv", raw_dir).set_index("iso3")
     extra = read_raw("extra_polities.csv", raw_dir).set_index("iso3")
-    pop = read_raw("population_wpp2022.csv", raw_dir).set_index("iso3")
-    fb = read_raw("factbook_economy.csv", raw_dir).set_index("iso3")
     caps = read_raw("capitals.csv", raw_dir).set_index("iso3")
     members = history.membership_rows_at(at, raw_dir)
     imput = read_raw("imputations.csv", raw_dir)
-    inet = _latest_internet(raw_dir)
 
     every = sorted(set(m49.index[m49["un_member"] == "1"]) | set(extra.index))
     iso3s = history.nations_present_at(at, every)
-    population = history.attribute_at("population", at, iso3s, raw_dir)
-    gdp = history.attribute_at("gdp_usd", at, iso3s, raw_dir)
-    internet = history.attribute_at("internet_users_pct", at, iso3s, raw_dir)
-
-    def factbook(iso3: str, column: str) -> float | None:
-        return float(fb.loc[iso3, column]) if iso3 in fb.index and fb.loc[iso3, column] else None
+    # yearly series of the last full year, with the documented fallbacks (sim.data.history)
+    attributes = history.attributes_at(at, iso3s, raw_dir=raw_dir)
 
     rows = []
     for iso3 in iso3s:
@@ -170,16 +137,7 @@ def build_frame(raw_dir: Path = RAW_DIR, at: date = BASELINE_DATE) -> pd.DataFra
         lat, lon = caps.loc[iso3, "capital_lat"], caps.loc[iso3, "capital_lon"]
         if (not lat or not lon) and base is not None:
             lat, lon = base["centroid_lat"], base["centroid_lon"]
-        # Fallbacks where the yearly series has no observation (docs/data.md lists each nation).
-        nominal = gdp[iso3] if pd.notna(gdp[iso3]) else factbook(iso3, "gdp_nominal_usd")
-        if pd.notna(population[iso3]):
-            people = int(population[iso3])
-        else:
-            people = int(pop.loc[iso3, "population"]) if iso3 in pop.index else None
-        if pd.notna(internet[iso3]):
-            online = float(internet[iso3])
-        else:
-            online = float(inet.loc[iso3, "internet_users_pct"]) if iso3 in inet.index else None
+        values = attributes.loc[iso3]
         rows.append(
             {
                 "iso3": iso3,
@@ -190,9 +148,10 @@ def build_frame(raw_dir: Path = RAW_DIR, at: date = BASELINE_DATE) -> pd.DataFra
                 "subregion": subregion,
                 "intermediate_region": (base["intermediate_region"] if base is not None else "")
                 or subregion,
-                "population": people,
-                "gdp_usd": nominal,
-                "internet_users_pct": online,
+                "population": None if pd.isna(values["population"]) else int(values["population"]),
+                "gdp_usd": values["gdp_usd"],
+                "gdp_ppp_usd": values["gdp_ppp_usd"],
+                "internet_users_pct": values["internet_users_pct"],
                 "lat": float(lat),
                 "lon": float(lon),
             }
@@ -204,19 +163,18 @@ def build_frame(raw_dir: Path = RAW_DIR, at: date = BASELINE_DATE) -> pd.DataFra
         if r["iso3"] in df.index and pd.isna(df.loc[r["iso3"], r["column"]]):
             df.loc[r["iso3"], r["column"]] = float(r["value"])
 
-    # Membership flags.
+    # Membership flags (the encoding of sim.data.history, shared with memberships_at).
+    unknown = set(members["iso3"]) - set(every) - {"ESH"}
+    if unknown:
+        raise ValueError(f"membership codes not in the dataset: {sorted(unknown)}")
+    flags = history.membership_flags(members, list(df.index))
+    for col in flags.columns:
+        df[col] = flags[col]
+
     def flag(org: str, roles: tuple[str, ...]) -> pd.Series:
         sel = members[(members["organisation"] == org) & members["role"].isin(roles)]
-        unknown = set(sel["iso3"]) - set(every) - {"ESH"}
-        if unknown:
-            raise ValueError(f"{org}: codes not in the dataset: {sorted(unknown)}")
         return pd.Series(df.index.isin(sel["iso3"]).astype(int), index=df.index)
 
-    for col, (org, roles) in MEMBERSHIP_RULES.items():
-        df[col] = flag(org, roles)
-    ally = sum(flag(org, (role,)) for org, role in US_TREATY_RULES).clip(upper=1)
-    ally.loc["USA"] = 0
-    df["us_treaty_ally"] = ally
     # Taiwan itself counts as "recognising Taipei": China does not build Taiwan's networks.
     recognisers = history.taiwan_recognisers_at(at, raw_dir) | {"TWN"}
     df["recognises_taiwan"] = df.index.isin(recognisers).astype(int)
@@ -279,7 +237,15 @@ def add_vote_columns(df: pd.DataFrame, at: date = BASELINE_DATE) -> pd.DataFrame
 
 
 def _check(df: pd.DataFrame, at: date = BASELINE_DATE) -> None:
-    required = ["population", "gdp_usd", "internet_users_pct", "lat", "lon", "digital_gap"]
+    required = [
+        "population",
+        "gdp_usd",
+        "gdp_ppp_usd",
+        "internet_users_pct",
+        "lat",
+        "lon",
+        "digital_gap",
+    ]
     missing = df[df[required].isna().any(axis=1)]
     if not missing.empty:
         raise ValueError(f"missing values:\n{missing[['iso3', *required]]}")
@@ -314,7 +280,7 @@ def to_csv_text(df: pd.DataFrame) -> str:
         out = []
         for col in COLUMNS:
             v = r[col]
-            if col == "gdp_usd":
+            if col in ("gdp_usd", "gdp_ppp_usd"):
                 out.append(f"{v:.1f}")
             elif col == "internet_users_pct" or col in ("lat", "lon"):
                 out.append(_fmt(v, 4))

@@ -10,11 +10,20 @@ public CSV files in public GitHub repositories, read from local clones at the co
     uv run python -m sim.data.extract_history --gdp gdp/data/gdp.csv \
         --population population/data/population.csv \
         --internet dsa-210-project/share-of-individuals-using-the-internet.csv
+    git clone https://github.com/relatoscondatos/data_global   # PPP only, see below
+    uv run python -m sim.data.extract_history --ppp-gdp <API_NY.GDP.MKTP.CD csv> \
+        --ppp-price-level <API_PA.NUS.PPPC.RF csv>               # paths under data/source/worldbank/
 
 * World Bank WDI ``NY.GDP.MKTP.CD`` (GDP, current US$) and ``SP.POP.TOTL`` (population), as
   republished by the Frictionless Data "datasets" organisation (ODC-PDDL; source CC BY 4.0);
 * ITU "individuals using the Internet" (WDI ``IT.NET.USER.ZS``) as republished by Our World in
-  Data (CC BY 4.0) — the yearly file behind ``raw/internet_users_itu.csv``.
+  Data (CC BY 4.0) — the yearly file behind ``raw/internet_users_itu.csv``;
+* GDP at purchasing-power parity (WDI ``NY.GDP.MKTP.PP.CD``, current international $), derived as
+  ``NY.GDP.MKTP.CD / PA.NUS.PPPC.RF`` — nominal GDP divided by the price level ratio (PPP
+  conversion factor over market exchange rate), which is the World Bank's own identity — from one
+  WDI release (last updated 2024-06-28) as downloaded into the public repository
+  ``relatoscondatos/data_global``. Both inputs come from the *same* release, so the ratio is
+  consistent within each year (the mixed-base-year problem of the Factbook's PPP cannot occur).
 
 Only the nations of ``sim/data/nations.csv`` and the years 2009-2022 are kept; values are copied,
 not transformed (gaps stay gaps: ``sim.data.history`` states how they are filled).
@@ -51,6 +60,34 @@ def _keep(frame: pd.DataFrame, code: str, year: str, value: str, name: str) -> p
     out = frame.rename(columns={code: "iso3", year: "year", value: name})[["iso3", "year", name]]
     out = out[out["iso3"].isin(nations) & out["year"].between(FIRST_YEAR, LAST_YEAR)]
     return out.dropna().sort_values(["iso3", "year"]).reset_index(drop=True)
+
+
+def _wdi_long(path: Path, name: str) -> pd.DataFrame:
+    """A World Bank bulk-download CSV (4 preamble lines, one column per year) in long form."""
+    wide = pd.read_csv(path, skiprows=4, encoding="utf-8-sig")
+    years = [c for c in wide.columns if c.isdigit()]
+    long = wide.melt(id_vars=["Country Code"], value_vars=years, var_name="Year", value_name=name)
+    return long.assign(Year=long["Year"].astype(int))
+
+
+def extract_ppp(gdp_cd: Path, price_level: Path, out_dir: Path = HISTORY_DIR) -> None:
+    """GDP PPP (current international $) = GDP current US$ / price level ratio, same release."""
+    both = _wdi_long(gdp_cd, "gdp").merge(
+        _wdi_long(price_level, "plr"), on=["Country Code", "Year"], how="inner"
+    )
+    both = both[(both["gdp"] > 0) & (both["plr"] > 0)]
+    both["gdp_ppp_usd"] = both["gdp"] / both["plr"]
+    p = _keep(both, "Country Code", "Year", "gdp_ppp_usd", "gdp_ppp_usd")
+    _write(
+        out_dir / "gdp_ppp_wb.csv",
+        [
+            "source: World Bank WDI, release last updated 2024-06-28 (CC BY 4.0), as downloaded into",
+            "the public GitHub repository relatoscondatos/data_global (commit in raw/SOURCES.md).",
+            "gdp_ppp_usd = NY.GDP.MKTP.CD / PA.NUS.PPPC.RF (GDP, PPP, current international $: nominal",
+            "GDP over the price level ratio, both from that release). Nations of nations.csv, 2009-2022.",
+        ],
+        p.assign(gdp_ppp_usd=p["gdp_ppp_usd"].map(lambda v: f"{v:.6g}")),
+    )
 
 
 def extract(gdp: Path, population: Path, internet: Path, out_dir: Path = HISTORY_DIR) -> None:
@@ -91,12 +128,17 @@ def extract(gdp: Path, population: Path, internet: Path, out_dir: Path = HISTORY
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--gdp", type=Path, required=True)
-    ap.add_argument("--population", type=Path, required=True)
-    ap.add_argument("--internet", type=Path, required=True)
+    ap.add_argument("--gdp", type=Path)
+    ap.add_argument("--population", type=Path)
+    ap.add_argument("--internet", type=Path)
+    ap.add_argument("--ppp-gdp", type=Path, help="WDI NY.GDP.MKTP.CD bulk CSV (PPP release)")
+    ap.add_argument("--ppp-price-level", type=Path, help="WDI PA.NUS.PPPC.RF bulk CSV")
     ap.add_argument("--out", type=Path, default=HISTORY_DIR)
     args = ap.parse_args(argv)
-    extract(args.gdp, args.population, args.internet, args.out)
+    if args.gdp and args.population and args.internet:
+        extract(args.gdp, args.population, args.internet, args.out)
+    if args.ppp_gdp and args.ppp_price_level:
+        extract_ppp(args.ppp_gdp, args.ppp_price_level, args.out)
 
 
 if __name__ == "__main__":

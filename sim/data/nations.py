@@ -49,6 +49,7 @@ _DTYPES: dict[str, str] = {
     **dict.fromkeys(_STRING_COLUMNS, "string"),
     "population": "int64",
     "gdp_usd": "float64",
+    "gdp_ppp_usd": "float64",
     "internet_users_pct": "float64",
     "lat": "float64",
     "lon": "float64",
