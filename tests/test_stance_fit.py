@@ -124,3 +124,26 @@ def test_per_session_variant_reads_only_votes_before_the_roll_call():
     assert variant.at["CHN", "norm"] == pytest.approx(expected.at["CHN", "non_intervention"])
     later = smoothed_vote_score(date(2017, 12, 20))
     assert later.at["BRA", "non_intervention"] != variant.at["BRA", "norm"]  # the vote itself
+
+
+def test_held_out_scores_and_the_doc_are_the_shipped_numbers(votes):
+    shipped = json.loads(STANCE_FILE.read_text())
+    held_out = stance_fit.validate(votes)
+    for name, row in held_out.iterrows():
+        for score, value in row.items():
+            assert shipped["fit"]["held_out"][name][score] == pytest.approx(value, abs=1e-9)
+    doc = stance_fit.DOC.read_text()
+    numbers = [
+        *(v for k, v in shipped["coefficients"].items() if k != "target_effects"),
+        *shipped["coefficients"]["target_effects"].values(),
+        *shipped["standard_errors"].values(),
+        *(
+            value
+            for block in ("held_out", "in_sample", "per_session_variant_held_out")
+            for row in shipped["fit"][block].values()
+            for value in row.values()
+        ),
+        shipped["fit"]["pseudo_r2"],
+    ]
+    missing = [f"{v:.3f}" for v in numbers if f"{v:.3f}" not in doc]
+    assert not missing, f"docs/stance.md lacks {missing}: rerun python -m sim.data.stance_fit"

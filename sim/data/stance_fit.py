@@ -18,7 +18,9 @@ explains itself:
 Estimator: ordered logit by maximum likelihood (statsmodels ``OrderedModel``). Validation: fit on
 sessions 66-71 (2011-2016), score sessions 72-74 (2017-2019) against each state's previous vote on
 the same target (persistence) and the training frequencies. The shipped coefficients are then the
-fit on all nine sessions. Regenerate ``sim/data/stance_model.json`` and ``docs/stance.md``::
+fit on all nine sessions. Also reported (not shipped): in-sample scores of the three predictors,
+and a robustness variant whose x and n come from the per-session vote series smoothed over the
+roll calls strictly before each vote's date (``sim.data.observed_votes``). Regenerate ``sim/data/stance_model.json`` and ``docs/stance.md``::
 
     uv run python -m sim.data.stance_fit
 """
