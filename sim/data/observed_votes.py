@@ -292,6 +292,11 @@ def stability(table: pd.DataFrame, pooled: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("session")
 
 
+def noisiest(table: pd.DataFrame, count: int = 8) -> pd.Series:
+    """The states with the largest median bootstrap SE over the sessions."""
+    return table.groupby("iso3")["vote_score_se"].median().nlargest(count)
+
+
 def smoothed_stability(table: pd.DataFrame, half_life: float = HALF_LIFE) -> pd.DataFrame:
     """Correlation of consecutive smoothed series (at each 1 January 2012-2020)."""
     rows = []
@@ -385,6 +390,11 @@ def report(table: pd.DataFrame, pooled: pd.Series) -> str:
         "noise in a given year. Calibrating on year-to-year changes should therefore use the",
         "smoothed series or carry the SE as measurement error.",
         "",
+        "States with the largest median SE over the sessions (their single-session scores are",
+        "the least reliable): "
+        + ", ".join(f"{iso3} {value:.2f}" for iso3, value in noisiest(table).items())
+        + ".",
+        "",
         "## Smoothed series at a date",
         "",
         "`smoothed_vote_score(before, half_life=3)`: an exponentially weighted mean of the",
@@ -410,7 +420,17 @@ def report(table: pd.DataFrame, pooled: pd.Series) -> str:
             f"| {d} | {_fmt(row['r_previous'])} | {_fmt(row['rho_previous'])} | "
             f"{_fmt(row['mean_abs_change'])} |"
         )
-    lines.append("")
+    final = smoothed_vote_score(date(2020, 1, 1), table=table)
+    both = pd.concat([final["vote_score"], pooled], axis=1).dropna()
+    lines += [
+        "",
+        "On 2020-01-01 (every session ended) the smoothed series correlates "
+        f"{both.iloc[:, 0].corr(both.iloc[:, 1]):.3f} (Spearman "
+        f"{both.iloc[:, 0].corr(both.iloc[:, 1], method='spearman'):.3f}) with the pooled score",
+        "of the same half-life, fitted on all roll calls at once; median absolute difference "
+        f"{(both.iloc[:, 0] - both.iloc[:, 1]).abs().median():.3f}.",
+        "",
+    ]
     return "\n".join(lines)
 
 
