@@ -82,3 +82,68 @@ def test_covariates_are_lagged_and_the_target_does_not_vote_on_itself(votes):
     from datetime import date
 
     assert first["alignment"] == observed("alignment").at[date(year, 1, 1), first["iso3"]]
+
+
+def test_shipped_fit_reports_cut_errors_and_in_sample_baselines(votes):
+    shipped = json.loads(STANCE_FILE.read_text())
+    fresh, _ = stance_fit.fit(votes)
+    for name in ("cut_no", "cut_abstain"):
+        assert shipped["standard_errors"][name] == pytest.approx(
+            fresh["standard_errors"][name], abs=1e-6
+        )
+        assert shipped["standard_errors"][name] > 0
+    in_sample = stance_fit.in_sample(votes, shipped["coefficients"])
+    for name, row in in_sample.iterrows():
+        for score, value in row.items():
+            assert shipped["fit"]["in_sample"][name][score] == pytest.approx(value, abs=1e-9)
+    # a fitted model beats the marginal frequencies on the data it was fitted on
+    assert in_sample.at["stance model", "brier"] < in_sample.at["frequencies", "brier"]
+
+
+def test_per_session_variant_reads_only_votes_before_the_roll_call():
+    from datetime import date
+
+    from sim.data.observed_votes import smoothed_vote_score
+
+    table = pd.DataFrame(
+        {
+            "rcid": [5575, 5575, 5575],  # A/RES/72/189 (Iran), 2017-12-19
+            "iso3": ["USA", "CHN", "BRA"],
+            "target": "IRN",
+            "session": 72,
+            "outcome": [2, 0, 1],
+            "alignment": 9.0,
+            "norm": 9.0,
+            "target_tie": 0.0,
+        }
+    )
+    variant = stance_fit.per_session_covariates(table).set_index("iso3")
+    expected = smoothed_vote_score(date(2017, 12, 19))
+    assert variant.at["USA", "alignment"] == pytest.approx(-1.0)
+    assert variant.at["BRA", "alignment"] == pytest.approx(expected.at["BRA", "vote_score"])
+    assert variant.at["CHN", "norm"] == pytest.approx(expected.at["CHN", "non_intervention"])
+    later = smoothed_vote_score(date(2017, 12, 20))
+    assert later.at["BRA", "non_intervention"] != variant.at["BRA", "norm"]  # the vote itself
+
+
+def test_held_out_scores_and_the_doc_are_the_shipped_numbers(votes):
+    shipped = json.loads(STANCE_FILE.read_text())
+    held_out = stance_fit.validate(votes)
+    for name, row in held_out.iterrows():
+        for score, value in row.items():
+            assert shipped["fit"]["held_out"][name][score] == pytest.approx(value, abs=1e-9)
+    doc = stance_fit.DOC.read_text()
+    numbers = [
+        *(v for k, v in shipped["coefficients"].items() if k != "target_effects"),
+        *shipped["coefficients"]["target_effects"].values(),
+        *shipped["standard_errors"].values(),
+        *(
+            value
+            for block in ("held_out", "in_sample", "per_session_variant_held_out")
+            for row in shipped["fit"][block].values()
+            for value in row.values()
+        ),
+        shipped["fit"]["pseudo_r2"],
+    ]
+    missing = [f"{v:.3f}" for v in numbers if f"{v:.3f}" not in doc]
+    assert not missing, f"docs/stance.md lacks {missing}: rerun python -m sim.data.stance_fit"
