@@ -21,7 +21,7 @@ from sim import dynamics
 from sim.agents import NationAgent
 from sim.events import Event
 from sim.metrics import METRIC_NAMES, JointResponse, summarise
-from sim.params import ModelParams
+from sim.params import ORGANISATIONS, ModelParams
 from sim.simulation import Simulation
 from sim.world import World
 
@@ -198,6 +198,8 @@ class RunHistory:
         self.norm: list[np.ndarray] = []
         self.responses: list[JointResponse] = []
         self.metrics: list[dict[str, float]] = []
+        self.membership: list[np.ndarray] = []  # the world's (n, organisations) strengths
+        self.recognises_taiwan: list[np.ndarray] = []
 
     def record(self, model: CyberBlocModel) -> None:
         self.steps.append(model.step_index)
@@ -210,6 +212,9 @@ class RunHistory:
         self.norm.append(model.state.norm.copy())
         self.responses.append(model.response)
         self.metrics.append(dict(model.metrics))
+        # events replace the world's arrays rather than edit them, so references are enough
+        self.membership.append(model.world.membership)
+        self.recognises_taiwan.append(model.world.recognises_taiwan)
 
     def model_frame(self) -> pd.DataFrame:
         """Model-level series, one row per step."""
@@ -239,4 +244,13 @@ class RunHistory:
         columns["joint_response_opposition"] = np.concatenate(
             [r.opposition for r in self.responses]
         )
+        # who the nation is (static) and what it belongs to that month (events show)
+        columns["region"] = np.tile(world.region, steps)
+        columns["peer_region"] = np.tile(world.subregion, steps)
+        columns["population"] = np.tile(world.population, steps)
+        columns["gdp_usd"] = np.tile(world.gdp_usd, steps)
+        membership = np.stack(self.membership)  # (steps, n, organisations)
+        for k, organisation in enumerate(ORGANISATIONS):
+            columns[f"member_{organisation}"] = membership[:, :, k].ravel()
+        columns["recognises_taiwan"] = np.concatenate(self.recognises_taiwan)
         return pd.DataFrame(columns)

@@ -41,6 +41,23 @@ NATION_COLUMNS = {
     "non_intervention": "float64",
     "joint_response_support": "float64",
     "joint_response_opposition": "float64",
+    "region": "str",
+    "peer_region": "str",
+    "population": "float64",
+    "gdp_usd": "float64",
+    "member_brics": "float64",
+    "member_sco": "float64",
+    "member_five_eyes": "float64",
+    "member_nato": "float64",
+    "member_eu": "float64",
+    "member_african_union": "float64",
+    "member_arab_league": "float64",
+    "member_asean": "float64",
+    "member_gcc": "float64",
+    "member_csto": "float64",
+    "member_nam": "float64",
+    "member_us_alliance": "float64",
+    "recognises_taiwan": "bool",
 }
 
 

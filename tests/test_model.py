@@ -98,3 +98,25 @@ def test_seed_given_as_text_is_accepted():
     a.step()
     b.step()
     assert np.array_equal(a.state.alignment, b.state.alignment)
+
+
+def test_nations_frame_shows_memberships_as_of_each_month():
+    """Issue 11 item 4: membership columns follow events, static columns describe the nation."""
+    from sim.events import JoinOrganisation, Recognition
+    from sim.model import CyberBlocModel
+
+    model = CyberBlocModel(
+        rng=1,
+        events=[
+            JoinOrganisation(step=3, nation="FIN", organisation="nato"),
+            Recognition(step=2, nation="PRY", recognises="prc"),
+        ],
+    )
+    for _ in range(4):
+        model.step()
+    frame = model.history.nations_frame(model.world)
+    finland = frame[frame["iso3"] == "FIN"].set_index("step")
+    assert finland["member_nato"].tolist() == [0.0, 0.0, 0.0, 1.0, 1.0]
+    assert finland["region"].iloc[0] == "Europe" and finland["gdp_usd"].iloc[0] > 1e11
+    paraguay = frame[frame["iso3"] == "PRY"].set_index("step")
+    assert paraguay["recognises_taiwan"].tolist() == [True, True, False, False, False]
