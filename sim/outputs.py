@@ -182,6 +182,9 @@ def write_run(
         nations_frame = model.history.nations_frame(model.world)
         model_frame.to_parquet(folder / "model.parquet", index=False)
         nations_frame.to_parquet(folder / "nations.parquet", index=False)
+        from sim.groups import group_frame
+
+        group_frame(nations_frame).to_parquet(folder / "groups.parquet", index=False)
         if csv:
             model_frame.to_csv(folder / "model.csv", index=False)
             nations_frame.to_csv(folder / "nations.csv", index=False)

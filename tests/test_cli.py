@@ -80,6 +80,7 @@ def test_run_writes_every_output(baseline_run):
         ".cyberbloc-output",
         "model.parquet",
         "nations.parquet",
+        "groups.parquet",
         "summary.json",
         "manifest.json",
         "bloc_shares.png",

@@ -120,3 +120,25 @@ def test_nations_frame_shows_memberships_as_of_each_month():
     assert finland["region"].iloc[0] == "Europe" and finland["gdp_usd"].iloc[0] > 1e11
     paraguay = frame[frame["iso3"] == "PRY"].set_index("step")
     assert paraguay["recognises_taiwan"].tolist() == [True, True, False, False, False]
+
+
+def test_group_summaries_follow_membership_month_by_month():
+    from sim.events import JoinOrganisation
+    from sim.groups import group_frame
+    from sim.model import CyberBlocModel
+
+    model = CyberBlocModel(
+        rng=2, events=[JoinOrganisation(step=2, nation="IDN", organisation="brics")]
+    )
+    for _ in range(3):
+        model.step()
+    nations = model.history.nations_frame(model.world)
+    groups = group_frame(nations).set_index(["step", "group"])
+    assert groups.loc[(0, "org:brics"), "members"] == 5
+    assert groups.loc[(2, "org:brics"), "members"] == 6
+    brics_now = nations[(nations["step"] == 2) & (nations["member_brics"] > 0)]
+    assert groups.loc[(2, "org:brics"), "mean_alignment"] == pytest.approx(
+        brics_now["alignment"].mean()
+    )
+    africa = nations[(nations["step"] == 1) & (nations["region"] == "Africa")]
+    assert groups.loc[(1, "region:Africa"), "china_bloc"] == (africa["bloc"] == 1).sum()
