@@ -142,3 +142,22 @@ def test_group_summaries_follow_membership_month_by_month():
     )
     africa = nations[(nations["step"] == 1) & (nations["region"] == "Africa")]
     assert groups.loc[(1, "region:Africa"), "china_bloc"] == (africa["bloc"] == 1).sum()
+
+
+def test_the_package_imports_from_any_folder(tmp_path):
+    """Issue 11 item 7: `sim` is installed into the environment (editable), so a notebook or a
+    script outside the repository imports it."""
+    import subprocess
+    import sys
+
+    code = "import sim.model; m = sim.model.CyberBlocModel(rng=1); m.step(); print(m.date)"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "2023-02-01"
