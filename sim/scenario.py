@@ -276,7 +276,7 @@ def read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, An
         cycle = " -> ".join(p.name for p in (*chain, path))
         raise ScenarioError(f"{chain[-1]}: 'extends' cycle: {cycle}")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_input_text(path)
     except FileNotFoundError:
         where = f"{chain[-1]}: extends: " if chain else ""
         raise ScenarioError(f"{where}{path}: file not found") from None
@@ -303,6 +303,33 @@ def read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, An
             for k, v in lines.items()
         }
     return merged, {**parent_lines, **lines}
+
+
+def read_input_text(path: Path, error: type[Exception] = ScenarioError) -> str:
+    """The text of an input file (scenario, sweep, calibration) as UTF-8.
+
+    Why: a folder, an unreadable file, a binary file or a file saved as UTF-16 must be one
+    line naming the file (exit 2), never a traceback. A missing file raises FileNotFoundError so
+    callers can say where it was named (e.g. in ``extends``)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except IsADirectoryError:
+        raise error(f"{path}: is a folder, not a YAML file") from None
+    except OSError as problem:
+        raise error(f"{path}: cannot read: {problem.strerror or problem}") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise error(f"{path}: file is UTF-16 text; save it as UTF-8")
+    if b"\x00" in data:
+        raise error(f"{path}: binary file (NUL bytes), not YAML text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as problem:
+        line = data[: problem.start].count(b"\n") + 1
+        raise error(
+            f"{path}:{line}: not UTF-8 text (byte {problem.start}); save it as UTF-8"
+        ) from None
 
 
 #: Largest YAML document read (characters) and largest tree after aliases are expanded (nodes):

@@ -26,7 +26,7 @@ from sim.sweep.design import DesignTable, build_design, expected_points
 from sim.sweep.executors import Chunk, DaskExecutor, make_executor
 from sim.sweep.runner import MAX_STACK, SweepContext, WorkItem, replicate_blocks
 from sim.sweep.seeds import design_seed
-from sim.sweep.spec import LoadedSweep, load_sweep
+from sim.sweep.spec import LoadedSweep, SweepError, load_sweep
 from sim.sweep.store import SweepStore, arrow_type, runs_schema
 
 RESULTS_DIR = Path("results") / "sweeps"
@@ -43,6 +43,10 @@ POINT_FORMULA = {
 }
 
 ProgressCallback = Callable[[int, int], None]
+
+#: Sweeps asking for more runs than this are refused unless the user confirms (``--yes``): a
+#: typo such as ``replicates: 1000000`` should not start filling the disk and memory.
+MAX_RUNS = 1_000_000
 
 
 @dataclass
@@ -161,12 +165,20 @@ def prepare(
     retry_failed: bool = False,
     chunk_runs: int | None = None,
     client: Any = None,
+    allow_large: bool = False,
 ) -> PreparedSweep:
     """Validate, open the folder, find the missing runs and start the workers.
 
     Raises SweepError (one-line message) on bad input; nothing is written in that case.
     """
     loaded = load_sweep(sweep_file)
+    planned = planned_runs(loaded.spec)
+    if planned > MAX_RUNS and not allow_large:
+        raise SweepError(
+            f"{loaded.path}: {planned:,} runs ({planned // loaded.spec.replicates:,} points x "
+            f"{loaded.spec.replicates} replicates), more than {MAX_RUNS:,}: pass --yes to run "
+            "it anyway"
+        )
     design = build_design(loaded.spec)
     folder = Path(out) if out is not None else default_folder(loaded)
     context = make_context(loaded)
@@ -187,6 +199,12 @@ def prepare(
         store, resumed = SweepStore.create_or_resume(
             folder, manifest(loaded, design), design_frame, loaded.text, schema
         )
+    except OSError as problem:
+        executor.close()
+        raise SweepError(
+            f"{folder}: cannot create or write the results folder "
+            f"({problem.strerror or problem}); choose another --out"
+        ) from None
     except BaseException:
         executor.close()
         raise
@@ -206,6 +224,20 @@ def prepare(
     return PreparedSweep(
         loaded, design, store, executor, context, missing, total, resumed, retried, runs
     )
+
+
+def planned_runs(spec: Any) -> int:
+    """Runs a sweep file asks for, counted without building its design (a 10^9-run file must be
+    refused before anything that size is allocated)."""
+    from sim.sweep.spec import GridDesign
+
+    if isinstance(spec.design, GridDesign):
+        points = math.prod(
+            len(p.values) if p.values is not None else int(p.num or 1) for p in spec.vary.values()
+        )
+    else:
+        points = expected_points(spec)
+    return points * spec.replicates
 
 
 def missing_runs(points: int, replicates: int, done: np.ndarray) -> np.ndarray:
