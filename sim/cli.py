@@ -53,6 +53,14 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
     raise typer.Exit(code)
 
 
+def error_text(error: BaseException) -> str:
+    """The message of an error as written: a KeyError's str() adds quotes around it, which
+    must go, but quotes inside a message (``no such place 'events.99'``) must stay."""
+    if isinstance(error, KeyError) and len(error.args) == 1:
+        return str(error.args[0])
+    return str(error)
+
+
 @app.callback(invoke_without_command=True)
 def main(
     ctx: typer.Context,
@@ -109,15 +117,17 @@ def run(
     )
 
     overrides = list(set_ or [])
-    if seed is not None:
-        overrides.append(f"seed={seed}")
-    if steps is not None:
-        overrides.append(f"steps={steps}")
+    origins = [f"--set {assignment}" for assignment in overrides]
+    for option, field, value in (("--seed", "seed", seed), ("--steps", "steps", steps)):
+        if value is not None:
+            overrides.append(f"{field}={value}")
+            origins.append(f"{option} {value}")
     if start is not None:
         overrides.append(f"start={start}")
+        origins.append(f"--start {start}")
     started = datetime.now(UTC)
     try:
-        resolved = load_scenario(scenario, overrides)
+        resolved = load_scenario(scenario, overrides, origins)
         target = out or fresh_output_dir(resolved.scenario.name)
         if target.exists() and not overwrite:
             raise OutputExistsError(
@@ -128,7 +138,7 @@ def run(
         check_creatable(target)
         model = resolved.build_model()
     except (ScenarioError, OutputError, ValueError, KeyError) as error:
-        fail(str(error).strip("'\""))
+        fail(error_text(error))
         return
     total = resolved.scenario.steps
     for warning in resolved.warnings:

@@ -271,3 +271,44 @@ def test_a_huge_sweep_is_refused_with_its_run_count_unless_confirmed(tmp_path, m
     confirmed = invoke("sweep", str(small), "--out", str(tmp_path / "p"), "-q", "--yes")
     assert confirmed.exit_code == 0, confirmed.output
     assert len(pd.read_parquet(tmp_path / "p")) > 0
+
+
+# 9. messages: quotes kept, every error, each with its true origin -----------------------------
+def test_quotes_inside_a_message_are_kept():
+    line = _one_error_line(invoke(*RUN, "--set", "events.99.step=3"))
+    assert line.endswith("--set events.99.step=3: no such place 'events.99'")
+
+
+def test_an_option_error_names_the_option_not_set():
+    line = _one_error_line(invoke(*RUN[:2], "--steps", "-5", "--no-figures", "-q"))
+    assert "--steps -5: steps: Input should be greater than or equal to 1" in line
+    assert "--set" not in line
+    line = _one_error_line(invoke(*RUN, "--seed", "-3"))
+    assert "--seed -3: seed:" in line
+
+
+def test_a_set_error_is_blamed_on_the_set_not_the_file(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text(
+        "name: t\nquestion: q\nsteps: 10\nevents:\n"
+        "  - {step: 5, kind: set_parameter, parameter: china_budget, value: 2}\n"
+    )
+    line = _one_error_line(invoke("run", str(path), "--set", "events.0.step=50", "-q"))
+    assert "--set events.0.step=50: events.0.step: step 50 is after the last step (10)" in line
+    assert f"{path}" not in line
+    line = _one_error_line(invoke("run", str(path), "--steps", "3", "-q"))
+    assert f"{path}:5: events.0.step: step 5 is after the last step (3) (steps from --steps 3)" in (
+        line
+    )
+
+
+def test_every_error_is_reported_with_its_own_origin(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text("name: t\nquestion: q\nsteps: -1\nseed: x\n")
+    line = _one_error_line(
+        invoke("run", str(path), "--set", "parameters.noise_sd=-1", "--no-figures", "-q")
+    )
+    assert f"{path}:3: steps:" in line
+    assert f"{path}:4: seed:" in line
+    assert "--set parameters.noise_sd=-1: parameters.noise_sd:" in line
+    assert "more)" not in line

@@ -627,7 +627,8 @@ def resolve_scenario(
     except ValidationError as error:
         where: Lines = {tuple(_split(p)): ("--set", 0) for p in paths}
         message = describe_validation_error(error, None, where)
-        raise ScenarioError(message.removeprefix("--set: ").removeprefix("<scenario>: ")) from None
+        message = message.replace("--set: ", "").replace("<scenario>: ", "")
+        raise ScenarioError(message) from None
     nations = None
     if with_nations:
         nations = resolve_nations(scenario, scenario_path or Path("<memory>"), {})
