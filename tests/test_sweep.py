@@ -6,6 +6,7 @@ Everything runs on a 30-nation synthetic world for a few steps, so the suite sta
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -239,6 +240,39 @@ def test_resume_after_kill_9_loses_and_doubles_nothing(world, tmp_path):
     assert not list(out.rglob(".tmp-*"))
     again = run_sweep(sweep, out, workers=1)  # nothing left to do
     assert again.completed == 0 and again.done_before == len(reference)
+
+
+def test_workers_exit_when_only_the_main_process_is_killed(world, tmp_path):
+    """Issue 10 item 10: kill -9 of the sweep process alone must not leave its workers behind."""
+    import time
+
+    import psutil
+
+    sweep = write_sweep(world, "orphans", **{**LONG_GRID, "fixed": {"steps": 400}})
+    out = tmp_path / "orphaned"
+    process = subprocess.Popen(
+        [sys.executable, "run.py", "sweep", str(sweep), "--out", str(out), "-q"]
+        + ["--workers", "2", "--chunk-runs", "1"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        # Wait for work to be under way (a condition, not a timed guess), then kill the parent.
+        deadline = time.monotonic() + 120
+        while not list(out.glob("part-*.parquet")) and time.monotonic() < deadline:
+            assert process.poll() is None, "the sweep ended before it could be killed"
+            time.sleep(0.05)
+        workers = psutil.Process(process.pid).children()
+        assert len(workers) >= 2
+        process.kill()
+        process.wait(timeout=30)
+        gone, alive = psutil.wait_procs(workers, timeout=10)
+        assert not alive, f"workers still running after their parent died: {alive}"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def test_changed_sweep_file_is_refused(world, tmp_path):

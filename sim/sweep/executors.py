@@ -71,6 +71,35 @@ class InlineExecutor:
         """Nothing to stop."""
 
 
+#: prctl(2) option: the signal a process gets when its parent dies (Linux).
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this worker process exit when the sweep process that forked it dies.
+
+    Why: a worker blocks reading the pool's pipe, and every worker holds a copy of that pipe's
+    write end, so a kill -9 of the main process alone would leave the workers waiting forever
+    (adopted by init, ~160 MiB each). On Linux the kernel sends SIGKILL to the worker when its
+    parent dies; if the parent already died before this ran, exit at once."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: no such guarantee
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _start_worker(context: SweepContext, parent: int) -> None:
+    """Process-pool initializer: tie the worker's life to the sweep's, then keep the context."""
+    die_with_parent(parent)
+    install_context(context)
+
+
 class LocalExecutor:
     """A pool of forked worker processes, started once and reused for every chunk."""
 
@@ -85,8 +114,8 @@ class LocalExecutor:
         self.pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("fork"),
-            initializer=install_context,
-            initargs=(self.context,),
+            initializer=_start_worker,
+            initargs=(self.context, os.getpid()),
         )
         # With fork, the pool starts all its processes on first submit.
         wait([self.pool.submit(os.getpid) for _ in range(self.workers)])
