@@ -251,8 +251,7 @@ def test_workers_exit_when_only_the_main_process_is_killed(world, tmp_path):
     sweep = write_sweep(world, "orphans", **{**LONG_GRID, "fixed": {"steps": 400}})
     out = tmp_path / "orphaned"
     process = subprocess.Popen(
-        [sys.executable, "run.py", "sweep", str(sweep), "--out", str(out), "-q"]
-        + ["--workers", "2", "--chunk-runs", "1"],
+        [sys.executable, "run.py", "sweep", str(sweep), "--out", str(out), "-q", "--workers", "2"],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
