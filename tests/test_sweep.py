@@ -267,7 +267,7 @@ def test_workers_exit_when_only_the_main_process_is_killed(world, tmp_path):
         assert len(workers) >= 2
         process.kill()
         process.wait(timeout=30)
-        gone, alive = psutil.wait_procs(workers, timeout=10)
+        _, alive = psutil.wait_procs(workers, timeout=10)
         assert not alive, f"workers still running after their parent died: {alive}"
     finally:
         with contextlib.suppress(ProcessLookupError):
