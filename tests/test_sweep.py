@@ -274,6 +274,39 @@ def test_workers_exit_when_only_the_main_process_is_killed(world, tmp_path):
             os.killpg(process.pid, signal.SIGKILL)
 
 
+def test_a_sweep_interrupted_before_its_manifest_resumes(world, tmp_path, monkeypatch):
+    """Issue 10 item 11: an interruption while the folder is being set up must not leave a folder
+    that the same command then refuses."""
+    from sim.sweep import store as store_module
+
+    sweep = write_sweep(world, "early", **GRID)
+    out = tmp_path / "early"
+    real = store_module.write_text_atomic
+
+    def interrupted(text: str, path: Path) -> None:
+        if path.name == store_module.MANIFEST:
+            (path.parent / ".tmp-half-written").write_text("{")
+            raise KeyboardInterrupt
+        real(text, path)
+
+    monkeypatch.setattr(store_module, "write_text_atomic", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(sweep, out, workers=1)
+    assert (out / store_module.SWEEP_COPY).exists() and not (out / store_module.MANIFEST).exists()
+    monkeypatch.setattr(store_module, "write_text_atomic", real)
+    report = run_sweep(sweep, out, workers=1)
+    assert report.done_before == 0 and report.completed == 27
+    assert len(results(out)) == 27 and not list(out.glob(".tmp-*"))
+    # A folder holding anything else is still not taken for a sweep folder.
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / store_module.SWEEP_COPY).write_text("x")
+    (foreign / "thesis.tex").write_text("keep")
+    with pytest.raises(SweepError, match="not a sweep folder"):
+        run_sweep(sweep, foreign, workers=1)
+    assert (foreign / "thesis.tex").read_text() == "keep"
+
+
 def test_changed_sweep_file_is_refused(world, tmp_path):
     out = tmp_path / "out"
     run_sweep(write_sweep(world, "change", **GRID), out, workers=1)
