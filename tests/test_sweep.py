@@ -274,6 +274,59 @@ def test_workers_exit_when_only_the_main_process_is_killed(world, tmp_path):
             os.killpg(process.pid, signal.SIGKILL)
 
 
+def test_default_chunks_are_small_units_of_commit_and_progress():
+    """A chunk is what Ctrl-C loses and what the bar advances by: at most 64 runs beyond one
+    stacked block (sobol_main's 5,632 runs on 2 workers were 352-run chunks before)."""
+    from types import SimpleNamespace
+
+    from sim.sweep.driver import default_chunk_runs
+
+    two = SimpleNamespace(workers=2)
+    assert default_chunk_runs(5632, 2, two) == 64
+    assert default_chunk_runs(100_000, 1, SimpleNamespace(workers=1)) == 64
+    assert default_chunk_runs(40, 2, two) == 3  # few runs: about 8 chunks per worker
+    assert default_chunk_runs(10_000, 500, two) == 128  # one whole block of stacked replicates
+
+
+def test_ctrl_c_is_answered_within_seconds_and_keeps_finished_runs(world, tmp_path):
+    """Issue 10 item 12: SIGINT to the sweep process (what Ctrl-C sends) stops it within a few
+    seconds although its chunks take longer, and every committed run is kept for the resume."""
+    import time
+
+    sweep = write_sweep(world, "ctrlc", **{**LONG_GRID, "fixed": {"steps": 2400}})
+    out = tmp_path / "interrupted"
+    command = [sys.executable, "run.py", "sweep", str(sweep), "--out", str(out), "-q"]
+    process = subprocess.Popen(
+        [*command, "--workers", "2", "--chunk-runs", "8"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        began = time.monotonic()
+        while not list(out.glob("part-*.parquet")) and time.monotonic() - began < 300:
+            assert process.poll() is None, "the sweep ended before it could be interrupted"
+            time.sleep(0.05)
+        chunk_seconds = time.monotonic() - began
+        process.send_signal(signal.SIGINT)
+        asked = time.monotonic()
+        code = process.wait(timeout=120)
+        answered = time.monotonic() - asked
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert code == 130
+    print(f"chunk ~{chunk_seconds:.1f} s, Ctrl-C answered in {answered:.2f} s")
+    assert answered < 3.0
+    kept = len(pd.read_parquet(out))
+    assert kept > 0
+    assert not list(out.rglob(".tmp-*"))
+    report = run_sweep(sweep, out, workers=1, chunk_runs=80)
+    assert report.done_before == kept and report.completed == 80 - kept
+    assert not results(out).duplicated(KEY).any()
+
+
 def test_a_sweep_interrupted_before_its_manifest_resumes(world, tmp_path, monkeypatch):
     """Issue 10 item 11: an interruption while the folder is being set up must not leave a folder
     that the same command then refuses."""

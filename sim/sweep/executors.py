@@ -19,6 +19,7 @@ numbers do not depend on its neighbours (``sim.sweep.runner``).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -95,8 +96,12 @@ def die_with_parent(parent: int) -> None:
 
 
 def _start_worker(context: SweepContext, parent: int) -> None:
-    """Process-pool initializer: tie the worker's life to the sweep's, then keep the context."""
+    """Process-pool initializer: tie the worker's life to the sweep's, leave Ctrl-C to the main
+    process (which stops the workers itself, see ``LocalExecutor.close``), keep the context."""
+    import signal
+
     die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     install_context(context)
 
 
@@ -108,6 +113,7 @@ class LocalExecutor:
         self.workers = workers
         self.description = f"{workers} local worker processes"
         self.pool: ProcessPoolExecutor | None = None
+        self.interrupted = False
 
     def start(self) -> None:
         """Fork the workers now (before progress-bar threads exist) and wait until they run."""
@@ -141,7 +147,16 @@ class LocalExecutor:
                 pending[self.pool.submit(run_installed, chunk)] = chunk  # type: ignore[union-attr]
             if not pending:
                 return
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            try:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            except KeyboardInterrupt:
+                # Ctrl-C: hand over what has finished (it gets committed), then stop; the
+                # chunks still running are abandoned and their workers killed in close().
+                self.interrupted = True
+                for future, chunk in list(pending.items()):
+                    if future.done() and not future.cancelled() and future.exception() is None:
+                        yield chunk, future.result()
+                raise
             broken = False
             for future in done:
                 chunk = pending.pop(future)
@@ -170,9 +185,17 @@ class LocalExecutor:
         self.start()
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        """Stop the workers: after Ctrl-C at once (killing the chunks in progress, whose runs
+        were never committed and are redone on resume), otherwise when their work is done."""
+        if self.pool is None:
+            return
+        if self.interrupted:
+            # ProcessPoolExecutor has no public way to stop busy workers before Python 3.14.
+            for process in list(getattr(self.pool, "_processes", {}).values()):
+                with contextlib.suppress(OSError, ValueError):
+                    process.kill()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool = None
 
 
 def _lost(error: BaseException) -> RuntimeError:
