@@ -312,3 +312,23 @@ def test_every_error_is_reported_with_its_own_origin(tmp_path):
     assert f"{path}:4: seed:" in line
     assert "--set parameters.noise_sd=-1: parameters.noise_sd:" in line
     assert "more)" not in line
+
+
+# 4, 5, 7 for sweep files (guards: the parser is shared, these held before this branch) ------
+def test_sweep_files_get_the_same_strict_yaml(tmp_path):
+    from sim.sweep.spec import SweepError, load_sweep
+
+    sweep = _sweep_file(tmp_path)
+    text = "".join(line for line in sweep.read_text().splitlines(True) if "vary" not in line)
+    text = "\n".join(line for line in text.splitlines() if not line.startswith(" ")) + "\n"
+    sweep.write_text(text + "vary: {parameters.china_budget: {values: [1e0, 2.5e0]}}\n")
+    values = load_sweep(sweep).spec.vary["parameters.china_budget"].values
+    assert values == [1.0, 2.5] and all(isinstance(v, float) for v in values)
+    sweep.write_text(text + "seed: 6\n")
+    with pytest.raises(SweepError, match=r"duplicate key 'seed' \(lines \d+ and \d+\)"):
+        load_sweep(sweep)
+    bomb = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    bomb += [f"{c}: &{c} [{', '.join(['*' + chr(ord(c) - 1)] * 9)}]" for c in "bcdefgh"]
+    sweep.write_text(text + "\n".join(bomb) + "\n")
+    with pytest.raises(SweepError, match="aliases"):
+        load_sweep(sweep)
