@@ -234,6 +234,29 @@ def test_download_holds_the_cli_outputs_and_the_triggered_events():
     assert manifest["scenario"]["events"][-1]["kind"] == "scale_parameter"
 
 
+def test_no_event_after_the_last_month_and_no_stacking():
+    """Issue 10 item 15: an event after the end is refused (the download stays consistent), the
+    same event twice is refused (no x8 budget), a 4-nation preset is listed once."""
+    model = ExplorerModel(scenario_name="baseline", seed=1)
+    model.trigger(build_events("China doubles its budget", model))
+    model.step()
+    with pytest.raises(ValueError, match="already triggered"):
+        model.trigger(build_events("China doubles its budget", model))
+    model.trigger(build_events("BRICS enlarges (EGY, ETH, IRN, ARE)", model))
+    assert model.triggered_summary() == [
+        "month 1: China doubles its infrastructure budget (triggered in the front end)",
+        "month 2: BRICS enlargement (January 2024) (4 events)",
+    ]
+    while model.running:
+        model.step()
+    steps = model.resolved.scenario.steps
+    with pytest.raises(ValueError, match="the run has ended"):
+        model.trigger(build_events("Iran joins the SCO", model))
+    outputs = model.resolved_for_outputs().scenario
+    assert outputs.steps == steps == model.step_index
+    assert all(event.step <= steps for event in outputs.events)
+
+
 # --- generated sliders, launch helpers ----------------------------------------------------------------
 def test_sliders_come_from_the_parameter_metadata():
     specs = slider_specs()
