@@ -24,6 +24,8 @@ console = Console()
 errors = Console(stderr=True)
 
 EXIT_BAD_INPUT = 2
+#: Results could not be written (disk full, I/O error): not the user's input, so not 2.
+EXIT_CANNOT_WRITE = 3
 
 
 class _State:
@@ -43,12 +45,20 @@ def progress_bar(quiet: bool) -> Progress:
     )
 
 
-def fail(message: str) -> None:
-    """One line on stderr and exit code 2; the traceback only with --debug."""
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
+    """One line on stderr and exit code 2 (or ``code``); the traceback only with --debug."""
     if _State.debug:
         raise
     errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(EXIT_BAD_INPUT)
+    raise typer.Exit(code)
+
+
+def error_text(error: BaseException) -> str:
+    """The message of an error as written: a KeyError's str() adds quotes around it, which
+    must go, but quotes inside a message (``no such place 'events.99'``) must stay."""
+    if isinstance(error, KeyError) and len(error.args) == 1:
+        return str(error.args[0])
+    return str(error)
 
 
 @app.callback(invoke_without_command=True)
@@ -96,18 +106,28 @@ def run(
     ] = False,
 ) -> None:
     """Run one scenario and write its outputs to a folder."""
-    from sim.outputs import OutputExistsError, check_replaceable, fresh_output_dir, write_run
+    from sim.outputs import (
+        OutputError,
+        OutputExistsError,
+        OutputWriteError,
+        check_creatable,
+        check_replaceable,
+        fresh_output_dir,
+        write_run,
+    )
 
     overrides = list(set_ or [])
-    if seed is not None:
-        overrides.append(f"seed={seed}")
-    if steps is not None:
-        overrides.append(f"steps={steps}")
+    origins = [f"--set {assignment}" for assignment in overrides]
+    for option, field, value in (("--seed", "seed", seed), ("--steps", "steps", steps)):
+        if value is not None:
+            overrides.append(f"{field}={value}")
+            origins.append(f"{option} {value}")
     if start is not None:
         overrides.append(f"start={start}")
+        origins.append(f"--start {start}")
     started = datetime.now(UTC)
     try:
-        resolved = load_scenario(scenario, overrides)
+        resolved = load_scenario(scenario, overrides, origins)
         target = out or fresh_output_dir(resolved.scenario.name)
         if target.exists() and not overwrite:
             raise OutputExistsError(
@@ -115,9 +135,10 @@ def run(
             )
         if overwrite:
             check_replaceable(target)
+        check_creatable(target)
         model = resolved.build_model()
-    except (ScenarioError, OutputExistsError, ValueError, KeyError) as error:
-        fail(str(error).strip("'\""))
+    except (ScenarioError, OutputError, ValueError, KeyError) as error:
+        fail(error_text(error))
         return
     total = resolved.scenario.steps
     for warning in resolved.warnings:
@@ -143,7 +164,9 @@ def run(
                 overwrite=overwrite,
                 hindcast=scored,
             )
-        except OutputExistsError as error:
+        except OutputWriteError as error:
+            fail(str(error), EXIT_CANNOT_WRITE)
+        except OutputError as error:
             fail(str(error))
     if not quiet:
         print_summary(model)
@@ -542,13 +565,18 @@ def sweep(
         int | None, typer.Option(help="Runs per unit of work (default: automatic).", min=1)
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Run a sweep of more than 1,000,000 runs.")
+    ] = False,
 ) -> None:
     """Run a parameter sweep (resumable); exit 1 if some runs failed. See docs/sweeps.md."""
     from sim.sweep.driver import execute, prepare
     from sim.sweep.spec import SweepError
 
     try:
-        prepared = prepare(sweep_file, out, workers, scheduler, retry_failed, chunk_runs)
+        prepared = prepare(
+            sweep_file, out, workers, scheduler, retry_failed, chunk_runs, allow_large=yes
+        )
     except (SweepError, ScenarioError) as error:
         fail(str(error))
         return
@@ -585,7 +613,11 @@ def sweep(
             )
             raise typer.Exit(130) from None
         except OSError as error:
-            fail(f"{prepared.folder}: cannot write results ({error}); fix it and re-run to resume")
+            fail(
+                f"{prepared.folder}: cannot write results ({error.strerror or error}); fix it "
+                "and re-run to resume",
+                EXIT_CANNOT_WRITE,
+            )
             return
     print_sweep_summary(report)
     if report.failed_total:
@@ -639,6 +671,10 @@ def analyze(
         report = analyze_sweep(sweep_dir, outcome or None, out, figures)
     except SweepError as error:
         fail(str(error))
+        return
+    except OSError as error:
+        where = error.filename or out or sweep_dir
+        fail(f"{where}: cannot write the analysis ({error.strerror or error})", EXIT_CANNOT_WRITE)
         return
     for note in report.notes:
         errors.print(f"[yellow]note:[/] {note}", highlight=False)

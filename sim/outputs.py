@@ -28,8 +28,31 @@ from sim.scenario import ResolvedScenario
 RESULTS_DIR = Path("results")
 
 
-class OutputExistsError(FileExistsError):
+class OutputError(Exception):
+    """The output folder cannot be used (bad --out): one line for the user, exit 2."""
+
+
+class OutputExistsError(OutputError, FileExistsError):
     """The chosen output folder exists; we never overwrite silently."""
+
+
+class OutputWriteError(OutputError):
+    """Writing the results failed part-way (disk full, I/O error): not bad input, so the command
+    line exits 3, not 2. Nothing of the run is left behind."""
+
+
+def check_creatable(target: Path) -> None:
+    """Refuse (OutputError) an --out that can never be created, before any work is done: one
+    under an existing file, or in a folder this process may not write to."""
+    ancestor = Path(target).absolute().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise OutputError(f"{target}: cannot create the output folder: {ancestor} is a file")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise OutputError(
+            f"{target}: cannot create the output folder: no permission to write in {ancestor}"
+        )
 
 
 #: Written into every output folder this tool creates; --overwrite deletes only such folders.
@@ -79,26 +102,57 @@ def atomic_dir(target: Path, overwrite: bool = False) -> Iterator[Path]:
         )
     if overwrite:
         check_replaceable(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    check_creatable(target)
     temporary = target.parent / f".{target.name}.partial-{os.getpid()}-{secrets.token_hex(3)}"
-    temporary.mkdir()
-    (temporary / MARKER).write_text("written by cyberbloc; --overwrite may replace this folder\n")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary.mkdir()
+        (temporary / MARKER).write_text(
+            "written by cyberbloc; --overwrite may replace this folder\n"
+        )
+    except OSError as problem:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise OutputError(
+            f"{target}: cannot create the output folder ({problem.strerror or problem})"
+        ) from None
     try:
         yield temporary
+    except OSError as problem:
+        shutil.rmtree(temporary, ignore_errors=True)
+        if isinstance(problem, OutputError):
+            raise
+        raise OutputWriteError(
+            f"{target}: cannot write the results ({problem.strerror or problem}); nothing of "
+            "this run was kept"
+        ) from None
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
     retired = None
     if overwrite and target.exists():
-        check_replaceable(target)
-        retired = target.parent / f".{target.name}.old-{os.getpid()}-{secrets.token_hex(3)}"
-        target.rename(retired)
+        try:
+            check_replaceable(target)
+            retired = target.parent / f".{target.name}.old-{os.getpid()}-{secrets.token_hex(3)}"
+            target.rename(retired)
+        except OSError as problem:
+            shutil.rmtree(temporary, ignore_errors=True)
+            if isinstance(problem, OutputError):
+                raise
+            raise OutputWriteError(
+                f"{target}: cannot replace it ({problem.strerror or problem}); nothing of this "
+                "run was kept"
+            ) from None
     try:
         os.rename(temporary, target)  # fails if another run created target meanwhile
-    except OSError:
+    except OSError as problem:
         shutil.rmtree(temporary, ignore_errors=True)
         if retired is not None and not target.exists():
             retired.rename(target)
+        if not target.exists():
+            raise OutputWriteError(
+                f"{target}: cannot move the results into place ({problem.strerror or problem}); "
+                "nothing of this run was kept"
+            ) from None
         raise OutputExistsError(
             f"{target}: another run wrote this folder while this one ran; nothing of this run "
             "was kept: run it again with another --out"

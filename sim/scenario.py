@@ -157,16 +157,22 @@ class ResolvedScenario:
 
 # --- loading -------------------------------------------------------------------------------------
 def load_scenario(
-    path: str | Path, overrides: list[str] | tuple[str, ...] = ()
+    path: str | Path,
+    overrides: list[str] | tuple[str, ...] = (),
+    origins: list[str] | tuple[str, ...] = (),
 ) -> ResolvedScenario:
-    """Read, resolve and validate a scenario file; raise ScenarioError with a one-line message."""
+    """Read, resolve and validate a scenario file; raise ScenarioError with a one-line message.
+
+    ``origins`` names where each override came from (``--steps -5``), so an error in it is
+    blamed on what the user typed; by default ``--set PATH=VALUE``."""
     path = find_scenario(path)
     raw, lines = read_with_extends(path, chain=())
-    for assignment in overrides:
-        apply_set(raw, assignment)
+    for i, assignment in enumerate(overrides):
+        origin = origins[i] if i < len(origins) else f"--set {assignment}"
+        apply_set(raw, assignment, origin)
         key = tuple(_split_path(assignment.partition("=")[0]))
         lines = {k: v for k, v in lines.items() if k[: len(key)] != key}
-        lines[key] = ("--set", 0)
+        lines[key] = (origin, 0)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as error:
@@ -276,7 +282,7 @@ def read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, An
         cycle = " -> ".join(p.name for p in (*chain, path))
         raise ScenarioError(f"{chain[-1]}: 'extends' cycle: {cycle}")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_input_text(path)
     except FileNotFoundError:
         where = f"{chain[-1]}: extends: " if chain else ""
         raise ScenarioError(f"{where}{path}: file not found") from None
@@ -303,6 +309,33 @@ def read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, An
             for k, v in lines.items()
         }
     return merged, {**parent_lines, **lines}
+
+
+def read_input_text(path: Path, error: type[Exception] = ScenarioError) -> str:
+    """The text of an input file (scenario, sweep, calibration) as UTF-8.
+
+    Why: a folder, an unreadable file, a binary file or a file saved as UTF-16 must be one
+    line naming the file (exit 2), never a traceback. A missing file raises FileNotFoundError so
+    callers can say where it was named (e.g. in ``extends``)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except IsADirectoryError:
+        raise error(f"{path}: is a folder, not a YAML file") from None
+    except OSError as problem:
+        raise error(f"{path}: cannot read: {problem.strerror or problem}") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise error(f"{path}: file is UTF-16 text; save it as UTF-8")
+    if b"\x00" in data:
+        raise error(f"{path}: binary file (NUL bytes), not YAML text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as problem:
+        line = data[: problem.start].count(b"\n") + 1
+        raise error(
+            f"{path}:{line}: not UTF-8 text (byte {problem.start}); save it as UTF-8"
+        ) from None
 
 
 #: Largest YAML document read (characters) and largest tree after aliases are expanded (nodes):
@@ -428,17 +461,17 @@ def _split_path(dotted: str) -> list[str | int]:
     return [int(part) if part.isdigit() else part for part in dotted.strip().split(".")]
 
 
-def apply_set(raw: dict[str, Any], assignment: str) -> None:
-    """--set a.b.c=value: the value is parsed as YAML (numbers, booleans, null, lists)."""
+def apply_set(raw: dict[str, Any], assignment: str, origin: str | None = None) -> None:
+    """--set a.b.c=value: the value is parsed as YAML (numbers, booleans, null, lists).
+    Errors name ``origin`` (what the user typed; default ``--set a.b.c=value``)."""
+    origin = origin or f"--set {assignment}"
     dotted, sep, text = assignment.partition("=")
     if not sep or not dotted.strip():
-        raise ScenarioError(
-            f"--set {assignment}: expected PATH=VALUE, e.g. parameters.china_budget=2"
-        )
+        raise ScenarioError(f"{origin}: expected PATH=VALUE, e.g. parameters.china_budget=2")
     try:
         value = yaml.load(text, Loader=StrictLoader)
     except yaml.YAMLError:
-        raise ScenarioError(f"--set {assignment}: value is not valid YAML") from None
+        raise ScenarioError(f"{origin}: value is not valid YAML") from None
     keys = _split_path(dotted)
     target: Any = raw
     for depth, key in enumerate(keys[:-1]):
@@ -446,15 +479,15 @@ def apply_set(raw: dict[str, Any], assignment: str) -> None:
             target = target[key] if isinstance(target, list) else target.setdefault(key, {})
         except (IndexError, TypeError, AttributeError):
             prefix = ".".join(str(k) for k in keys[: depth + 1])
-            raise ScenarioError(f"--set {assignment}: no such place '{prefix}'") from None
+            raise ScenarioError(f"{origin}: no such place '{prefix}'") from None
     if isinstance(target, list):
         if not isinstance(keys[-1], int) or keys[-1] >= len(target):
-            raise ScenarioError(f"--set {assignment}: no such list item '{dotted}'")
+            raise ScenarioError(f"{origin}: no such list item '{dotted}'")
         target[keys[-1]] = value
     elif isinstance(target, dict):
         target[keys[-1]] = value
     else:
-        raise ScenarioError(f"--set {assignment}: '{dotted}' is inside a plain value")
+        raise ScenarioError(f"{origin}: '{dotted}' is inside a plain value")
 
 
 # --- error messages ------------------------------------------------------------------------------
@@ -506,16 +539,38 @@ def _location(loc: tuple, path: Path | None, lines: Lines) -> str:
     for size in range(len(clean), 0, -1):
         if clean[:size] in lines:
             file, line = lines[clean[:size]]
-            return file if file == "--set" else f"{file}:{line}"
+            return file if file.startswith("--") else f"{file}:{line}"
     return str(path) if path else "<scenario>"
 
 
+#: A whole-scenario check that names its field in the message ("events.3: step 50 is after ..").
+_NAMED_FIELD = re.compile(r"^(events)\.(\d+): (step .*)$")
+
+
 def describe_validation_error(error: ValidationError, path: Path | None, lines: Lines) -> str:
-    first = error.errors()[0]
+    """Every error of a validation, each as 'origin: field: what is allowed', on one line.
+
+    Why every one: fixing errors one run at a time is slow. Why each with its own origin: with
+    ``extends`` and ``--set`` the errors of one scenario come from several places."""
+    described: list[str] = []
+    for problem in error.errors():
+        text = _describe_one(problem, path, lines)
+        if text not in described:
+            described.append(text)
+    return "; ".join(described)
+
+
+def _describe_one(first: Any, path: Path | None, lines: Lines) -> str:
     loc = tuple(first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    named = _NAMED_FIELD.match(message) if first["type"] == "value_error" and not loc else None
+    if named:
+        loc, message = (named[1], int(named[2]), "step"), named[3]
+        steps_from = lines.get(("steps",), ("", 0))[0]
+        if steps_from.startswith("--"):
+            message += f" (steps from {steps_from})"
     clean = tuple(part for part in loc if part not in _EVENT_KINDS)
     dotted = ".".join(str(part) for part in clean) or "(top level)"
-    message = first["msg"]
     if first["type"] == "extra_forbidden":
         allowed = _allowed_keys(loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
@@ -529,10 +584,7 @@ def describe_validation_error(error: ValidationError, path: Path | None, lines: 
         message = (
             f"'{first['input']}' is not an ISO 3166-1 alpha-3 code (three capitals, e.g. 'IRN')"
         )
-    elif first["type"] == "value_error":
-        message = message.removeprefix("Value error, ")
-    more = f" (+{len(error.errors()) - 1} more)" if len(error.errors()) > 1 else ""
-    return f"{_location(loc, path, lines)}: {dotted}: {message}{more}"
+    return f"{_location(loc, path, lines)}: {dotted}: {message}"
 
 
 # --- nations ---------------------------------------------------------------------------------------

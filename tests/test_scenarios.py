@@ -154,7 +154,7 @@ BAD_INPUTS = [
     (
         "event after the end",
         "name: x\nquestion: q\nsteps: 12\nevents:\n  - {step: 13, kind: attribution, accuser: us, magnitude: 1}\n",
-        r"events\.0: step 13 is after the last step \(12\)",
+        r"bad\.yaml:5: events\.0\.step: step 13 is after the last step \(12\)",
     ),
     (
         "unknown event kind",
@@ -210,7 +210,8 @@ def test_bad_set_is_reported():
     with pytest.raises(ScenarioError, match=r"--set parameters\.china_budget: expected PATH=VALUE"):
         load_scenario("baseline", ["parameters.china_budget"])
     with pytest.raises(
-        ScenarioError, match=r"--set: parameters\.china_budgt: unknown key; did you mean"
+        ScenarioError,
+        match=r"--set parameters\.china_budgt=1: parameters\.china_budgt: unknown key; did you mean",
     ):
         load_scenario("baseline", ["parameters.china_budgt=1"])
 

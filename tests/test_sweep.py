@@ -6,6 +6,7 @@ Everything runs on a 30-nation synthetic world for a few steps, so the suite sta
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -350,6 +351,124 @@ def test_resume_after_kill_9_loses_and_doubles_nothing(world, tmp_path):
     assert not list(out.rglob(".tmp-*"))
     again = run_sweep(sweep, out, workers=1)  # nothing left to do
     assert again.completed == 0 and again.done_before == len(reference)
+
+
+def test_workers_exit_when_only_the_main_process_is_killed(world, tmp_path):
+    """Issue 10 item 10: kill -9 of the sweep process alone must not leave its workers behind."""
+    import time
+
+    import psutil
+
+    sweep = write_sweep(world, "orphans", **{**LONG_GRID, "fixed": {"steps": 400}})
+    out = tmp_path / "orphaned"
+    process = subprocess.Popen(
+        [sys.executable, "run.py", "sweep", str(sweep), "--out", str(out), "-q", "--workers", "2"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        # Wait for work to be under way (a condition, not a timed guess), then kill the parent.
+        deadline = time.monotonic() + 120
+        while not list(out.glob("part-*.parquet")) and time.monotonic() < deadline:
+            assert process.poll() is None, "the sweep ended before it could be killed"
+            time.sleep(0.05)
+        workers = psutil.Process(process.pid).children()
+        assert len(workers) >= 2
+        process.kill()
+        process.wait(timeout=30)
+        _, alive = psutil.wait_procs(workers, timeout=10)
+        assert not alive, f"workers still running after their parent died: {alive}"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_default_chunks_are_small_units_of_commit_and_progress():
+    """A chunk is what Ctrl-C loses and what the bar advances by: at most 64 runs beyond one
+    stacked block (sobol_main's 5,632 runs on 2 workers were 352-run chunks before)."""
+    from types import SimpleNamespace
+
+    from sim.sweep.driver import default_chunk_runs
+
+    two = SimpleNamespace(workers=2)
+    assert default_chunk_runs(5632, 2, two) == 64
+    assert default_chunk_runs(100_000, 1, SimpleNamespace(workers=1)) == 64
+    assert default_chunk_runs(40, 2, two) == 3  # few runs: about 8 chunks per worker
+    assert default_chunk_runs(10_000, 500, two) == 128  # one whole block of stacked replicates
+
+
+def test_ctrl_c_is_answered_within_seconds_and_keeps_finished_runs(world, tmp_path):
+    """Issue 10 item 12: SIGINT to the sweep process (what Ctrl-C sends) stops it within a few
+    seconds although its chunks take longer, and every committed run is kept for the resume."""
+    import time
+
+    sweep = write_sweep(world, "ctrlc", **{**LONG_GRID, "fixed": {"steps": 2400}})
+    out = tmp_path / "interrupted"
+    command = [sys.executable, "run.py", "sweep", str(sweep), "--out", str(out), "-q"]
+    process = subprocess.Popen(
+        [*command, "--workers", "2", "--chunk-runs", "8"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        began = time.monotonic()
+        while not list(out.glob("part-*.parquet")) and time.monotonic() - began < 300:
+            assert process.poll() is None, "the sweep ended before it could be interrupted"
+            time.sleep(0.05)
+        chunk_seconds = time.monotonic() - began
+        process.send_signal(signal.SIGINT)
+        asked = time.monotonic()
+        code = process.wait(timeout=120)
+        answered = time.monotonic() - asked
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert code == 130
+    print(f"chunk ~{chunk_seconds:.1f} s, Ctrl-C answered in {answered:.2f} s")
+    assert answered < 3.0
+    kept = len(pd.read_parquet(out))
+    assert kept > 0
+    assert not list(out.rglob(".tmp-*"))
+    report = run_sweep(sweep, out, workers=1, chunk_runs=80)
+    assert report.done_before == kept and report.completed == 80 - kept
+    assert not results(out).duplicated(KEY).any()
+
+
+def test_a_sweep_interrupted_before_its_manifest_resumes(world, tmp_path, monkeypatch):
+    """Issue 10 item 11: an interruption while the folder is being set up must not leave a folder
+    that the same command then refuses."""
+    from sim.sweep import store as store_module
+
+    sweep = write_sweep(world, "early", **GRID)
+    out = tmp_path / "early"
+    real = store_module.write_text_atomic
+
+    def interrupted(text: str, path: Path) -> None:
+        if path.name == store_module.MANIFEST:
+            (path.parent / ".tmp-half-written").write_text("{")
+            raise KeyboardInterrupt
+        real(text, path)
+
+    monkeypatch.setattr(store_module, "write_text_atomic", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(sweep, out, workers=1)
+    assert (out / store_module.SWEEP_COPY).exists() and not (out / store_module.MANIFEST).exists()
+    monkeypatch.setattr(store_module, "write_text_atomic", real)
+    report = run_sweep(sweep, out, workers=1)
+    assert report.done_before == 0 and report.completed == 27
+    assert len(results(out)) == 27 and not list(out.glob(".tmp-*"))
+    # A folder holding anything else is still not taken for a sweep folder.
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / store_module.SWEEP_COPY).write_text("x")
+    (foreign / "thesis.tex").write_text("keep")
+    with pytest.raises(SweepError, match="not a sweep folder"):
+        run_sweep(sweep, foreign, workers=1)
+    assert (foreign / "thesis.tex").read_text() == "keep"
 
 
 def test_changed_sweep_file_is_refused(world, tmp_path):

@@ -234,6 +234,50 @@ def test_download_holds_the_cli_outputs_and_the_triggered_events():
     assert manifest["scenario"]["events"][-1]["kind"] == "scale_parameter"
 
 
+def test_views_read_only_complete_steps_while_the_model_records_one():
+    """Issue 10 item 13: the page renders in another thread while a step is appended list by
+    list; a reader in between must get the last complete step, with series of equal length."""
+    from sim.viz.charts import stacked_area_svg
+    from sim.viz.snapshot import bloc_layers, last_step, snapshot
+
+    model = ExplorerModel(scenario_name="baseline", seed=1)
+    model.step()
+    model.step()
+    h = model.history
+    h.steps.append(3)  # step 3 half recorded: its step and date only
+    h.dates.append("2023-04-01")
+    assert last_step(model) == 2
+    snap = snapshot(model)
+    assert snap.step == 2 and snap.date == h.dates[2]
+    assert snapshot(model, 3).step == 2
+    steps, layers = bloc_layers(model, len(h.steps) - 1, "gdp")
+    assert steps == [0, 1, 2] and layers.shape == (3, 3)
+    assert "<svg" in stacked_area_svg(steps, layers, "GDP")
+
+
+def test_no_event_after_the_last_month_and_no_stacking():
+    """Issue 10 item 15: an event after the end is refused (the download stays consistent), the
+    same event twice is refused (no x8 budget), a 4-nation preset is listed once."""
+    model = ExplorerModel(scenario_name="baseline", seed=1)
+    model.trigger(build_events("China doubles its budget", model))
+    model.step()
+    with pytest.raises(ValueError, match="already triggered"):
+        model.trigger(build_events("China doubles its budget", model))
+    model.trigger(build_events("BRICS enlarges (EGY, ETH, IRN, ARE)", model))
+    assert model.triggered_summary() == [
+        "month 1: China doubles its infrastructure budget (triggered in the front end)",
+        "month 2: BRICS enlargement (January 2024) (4 events)",
+    ]
+    while model.running:
+        model.step()
+    steps = model.resolved.scenario.steps
+    with pytest.raises(ValueError, match="the run has ended"):
+        model.trigger(build_events("Iran joins the SCO", model))
+    outputs = model.resolved_for_outputs().scenario
+    assert outputs.steps == steps == model.step_index
+    assert all(event.step <= steps for event in outputs.events)
+
+
 # --- generated sliders, launch helpers ----------------------------------------------------------------
 def test_sliders_come_from_the_parameter_metadata():
     specs = slider_specs()

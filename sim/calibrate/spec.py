@@ -23,6 +23,7 @@ from sim.scenario import (
     find_scenario,
     node_lines,
     parse_yaml,
+    read_input_text,
 )
 
 CALIBRATION_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios" / "calibration"
@@ -143,9 +144,9 @@ def load_calibration(path: str | Path) -> tuple[Calibration, Path, str]:
     """(validated calibration, its path, its text); CalibrationError with one line otherwise."""
     path = find_calibration(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise CalibrationError(f"{path}: cannot read: {error}") from None
+        text = read_input_text(path, CalibrationError)
+    except FileNotFoundError:
+        raise CalibrationError(f"{path}: file not found") from None
     raw, node = parse_yaml(text, path, CalibrationError)
     if not isinstance(raw, dict):
         raise CalibrationError(f"{path}: expected a mapping of fields")

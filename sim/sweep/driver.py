@@ -34,7 +34,7 @@ from sim.sweep.runner import (
     stack_key,
 )
 from sim.sweep.seeds import design_seed
-from sim.sweep.spec import LoadedSweep, load_sweep
+from sim.sweep.spec import LoadedSweep, SweepError, load_sweep
 from sim.sweep.store import SweepStore, arrow_type, runs_schema
 
 RESULTS_DIR = Path("results") / "sweeps"
@@ -51,6 +51,10 @@ POINT_FORMULA = {
 }
 
 ProgressCallback = Callable[[int, int], None]
+
+#: Sweeps asking for more runs than this are refused unless the user confirms (``--yes``): a
+#: typo such as ``replicates: 1000000`` should not start filling the disk and memory.
+MAX_RUNS = 1_000_000
 
 
 @dataclass
@@ -170,12 +174,20 @@ def prepare(
     retry_failed: bool = False,
     chunk_runs: int | None = None,
     client: Any = None,
+    allow_large: bool = False,
 ) -> PreparedSweep:
     """Validate, open the folder, find the missing runs and start the workers.
 
     Raises SweepError (one-line message) on bad input; nothing is written in that case.
     """
     loaded = load_sweep(sweep_file)
+    planned = planned_runs(loaded.spec)
+    if planned > MAX_RUNS and not allow_large:
+        raise SweepError(
+            f"{loaded.path}: {planned:,} runs ({planned // loaded.spec.replicates:,} points x "
+            f"{loaded.spec.replicates} replicates), more than {MAX_RUNS:,}: pass --yes to run "
+            "it anyway"
+        )
     design = build_design(loaded.spec)
     folder = Path(out) if out is not None else default_folder(loaded)
     context = make_context(loaded)
@@ -196,6 +208,12 @@ def prepare(
         store, resumed = SweepStore.create_or_resume(
             folder, manifest(loaded, design), design_frame, loaded.text, schema
         )
+    except OSError as problem:
+        executor.close()
+        raise SweepError(
+            f"{folder}: cannot create or write the results folder "
+            f"({problem.strerror or problem}); choose another --out"
+        ) from None
     except BaseException:
         executor.close()
         raise
@@ -220,6 +238,20 @@ def prepare(
     )
 
 
+def planned_runs(spec: Any) -> int:
+    """Runs a sweep file asks for, counted without building its design (a 10^9-run file must be
+    refused before anything that size is allocated)."""
+    from sim.sweep.spec import GridDesign
+
+    if isinstance(spec.design, GridDesign):
+        points = math.prod(
+            len(p.values) if p.values is not None else int(p.num or 1) for p in spec.vary.values()
+        )
+    else:
+        points = expected_points(spec)
+    return points * spec.replicates
+
+
 def missing_runs(points: int, replicates: int, done: np.ndarray) -> np.ndarray:
     """Keys (point << 32 | replicate) of runs not yet done, in (point, replicate) order."""
     point = np.repeat(np.arange(points, dtype=np.int64), replicates)
@@ -236,12 +268,19 @@ def block_runs(replicates: int, stack: int = MAX_STACK, stack_points: bool = Tru
     return min(replicates, stack)
 
 
+#: Most runs per chunk beyond one block. A chunk is the unit of commit, of progress and of work
+#: lost on Ctrl-C: small enough that the bar moves every second or so and an interruption loses
+#: little; a part file per chunk costs a few milliseconds.
+CHUNK_RUNS_CAP = 64
+
+
 def default_chunk_runs(missing: int, block: int, executor: Any) -> int:
     """Runs per chunk: a full block when possible, and enough chunks (about 8 per worker) to
-    balance load and show progress; never more than 2048 so memory stays flat."""
+    balance load and show progress; beyond one block never more than ``CHUNK_RUNS_CAP``, so
+    progress stays smooth and memory flat."""
     workers = max(1, getattr(executor, "workers", 1))
     balanced = math.ceil(missing / (8 * workers)) if missing else 1
-    return max(1, min(2048, max(min(block, MAX_STACK), balanced)))
+    return max(1, min(block, MAX_STACK), min(CHUNK_RUNS_CAP, balanced))
 
 
 def make_chunks(

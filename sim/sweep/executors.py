@@ -19,6 +19,7 @@ numbers do not depend on its neighbours (``sim.sweep.runner``).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -71,6 +72,39 @@ class InlineExecutor:
         """Nothing to stop."""
 
 
+#: prctl(2) option: the signal a process gets when its parent dies (Linux).
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this worker process exit when the sweep process that forked it dies.
+
+    Why: a worker blocks reading the pool's pipe, and every worker holds a copy of that pipe's
+    write end, so a kill -9 of the main process alone would leave the workers waiting forever
+    (adopted by init, ~160 MiB each). On Linux the kernel sends SIGKILL to the worker when its
+    parent dies; if the parent already died before this ran, exit at once."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: no such guarantee
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _start_worker(context: SweepContext, parent: int) -> None:
+    """Process-pool initializer: tie the worker's life to the sweep's, leave Ctrl-C to the main
+    process (which stops the workers itself, see ``LocalExecutor.close``), keep the context."""
+    import signal
+
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    install_context(context)
+
+
 class LocalExecutor:
     """A pool of forked worker processes, started once and reused for every chunk."""
 
@@ -79,14 +113,15 @@ class LocalExecutor:
         self.workers = workers
         self.description = f"{workers} local worker processes"
         self.pool: ProcessPoolExecutor | None = None
+        self.interrupted = False
 
     def start(self) -> None:
         """Fork the workers now (before progress-bar threads exist) and wait until they run."""
         self.pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("fork"),
-            initializer=install_context,
-            initargs=(self.context,),
+            initializer=_start_worker,
+            initargs=(self.context, os.getpid()),
         )
         # With fork, the pool starts all its processes on first submit.
         wait([self.pool.submit(os.getpid) for _ in range(self.workers)])
@@ -112,7 +147,16 @@ class LocalExecutor:
                 pending[self.pool.submit(run_installed, chunk)] = chunk  # type: ignore[union-attr]
             if not pending:
                 return
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            try:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            except KeyboardInterrupt:
+                # Ctrl-C: hand over what has finished (it gets committed), then stop; the
+                # chunks still running are abandoned and their workers killed in close().
+                self.interrupted = True
+                for future, chunk in list(pending.items()):
+                    if future.done() and not future.cancelled() and future.exception() is None:
+                        yield chunk, future.result()
+                raise
             broken = False
             for future in done:
                 chunk = pending.pop(future)
@@ -141,9 +185,17 @@ class LocalExecutor:
         self.start()
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        """Stop the workers: after Ctrl-C at once (killing the chunks in progress, whose runs
+        were never committed and are redone on resume), otherwise when their work is done."""
+        if self.pool is None:
+            return
+        if self.interrupted:
+            # ProcessPoolExecutor has no public way to stop busy workers before Python 3.14.
+            for process in list(getattr(self.pool, "_processes", {}).values()):
+                with contextlib.suppress(OSError, ValueError):
+                    process.kill()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool = None
 
 
 def _lost(error: BaseException) -> RuntimeError:

@@ -48,6 +48,7 @@ from sim.scenario import (
     locate,
     node_lines,
     parse_yaml,
+    read_input_text,
     read_with_extends,
     resolve_nations,
 )
@@ -418,7 +419,10 @@ def find_sweep(path: str | Path) -> Path:
 def load_sweep(path: str | Path) -> LoadedSweep:
     """Read and validate a sweep file and its base scenario; SweepError with a one-line message."""
     path = find_sweep(path)
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = read_input_text(path, SweepError)
+    except FileNotFoundError:
+        raise SweepError(f"{path}: file not found") from None
     raw, node = parse_yaml(text, path, SweepError)
     if not isinstance(raw, dict):
         raise SweepError(f"{path}:1: a sweep file must be a mapping of keys to values")
@@ -649,7 +653,8 @@ def resolve_scenario(
     except ValidationError as error:
         where: Lines = {tuple(_split(p)): ("--set", 0) for p in paths}
         message = describe_validation_error(error, None, where)
-        raise ScenarioError(message.removeprefix("--set: ").removeprefix("<scenario>: ")) from None
+        message = message.replace("--set: ", "").replace("<scenario>: ", "")
+        raise ScenarioError(message) from None
     nations = None
     if with_nations:
         nations = resolve_nations(scenario, scenario_path or Path("<memory>"), {})

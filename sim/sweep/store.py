@@ -188,7 +188,7 @@ class SweepStore:
             if old.get("sweep_hash") != manifest["sweep_hash"]:
                 raise SweepError(_changed_message(folder, old, manifest))
             resumed = True
-        elif folder.exists() and any(p for p in folder.iterdir() if p.name != LOCK):
+        elif folder.exists() and not _unfinished_start(folder):
             raise SweepError(
                 f"{folder}: folder exists and is not a sweep folder (no {MANIFEST}); "
                 "choose another --out"
@@ -198,14 +198,18 @@ class SweepStore:
         folder.mkdir(parents=True, exist_ok=True)
         store.lock()
         store.schema = schema
-        if not resumed:
-            (folder / FAILURES).mkdir(exist_ok=True)
-            write_text_atomic(sweep_text, folder / SWEEP_COPY)
-            write_atomic(pa.Table.from_pandas(design, preserve_index=False), folder / DESIGN)
-            # The manifest goes last: a folder without it was never initialised.
-            write_text_atomic(json.dumps(manifest, indent=2, default=str), folder / MANIFEST)
-        store.redone = store.cleanup()
-        store._counter = store._max_part_number()
+        try:
+            if not resumed:
+                (folder / FAILURES).mkdir(exist_ok=True)
+                write_text_atomic(sweep_text, folder / SWEEP_COPY)
+                write_atomic(pa.Table.from_pandas(design, preserve_index=False), folder / DESIGN)
+                # The manifest goes last: a folder without it was never initialised.
+                write_text_atomic(json.dumps(manifest, indent=2, default=str), folder / MANIFEST)
+            store.redone = store.cleanup()
+            store._counter = store._max_part_number()
+        except BaseException:
+            store.close()
+            raise
         return store, resumed
 
     @classmethod
@@ -405,6 +409,25 @@ class SweepStore:
         latest = {k: v for k, v in status.items() if k != "session"}
         text = json.dumps({**latest, "sessions": [*history, status["session"]]}, indent=2)
         write_text_atomic(text, path)
+
+
+#: What a sweep writes into a new folder before its manifest (the manifest goes last).
+_START_FILES = frozenset({LOCK, FAILURES, SWEEP_COPY, DESIGN})
+
+
+def _unfinished_start(folder: Path) -> bool:
+    """True if ``folder`` holds nothing but what a sweep interrupted before writing its manifest
+    leaves (lock, sweep copy, design, an empty failures folder, temporary files): such a folder
+    is started afresh, so "run the same command again" works after any interruption. Anything
+    else in it (the user's files) makes it not a sweep folder."""
+    for entry in folder.iterdir():
+        if entry.name.startswith(".tmp-"):
+            continue
+        if entry.name not in _START_FILES:
+            return False
+        if entry.name == FAILURES and (not entry.is_dir() or any(entry.iterdir())):
+            return False
+    return True
 
 
 def _changed_message(folder: Path, old: dict[str, Any], new: dict[str, Any]) -> str:

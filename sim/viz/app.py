@@ -113,7 +113,8 @@ def Explorer(state: ExplorerState) -> None:
     solara.Style(CSS)
     with solara.Sidebar(), solara.Column(classes=["cb-controls"]):
         Controls(state)
-    MainArea(state)
+    with Guarded("main area"):  # the summary row and scrubber too: never a page-wide traceback
+        MainArea(state)
 
 
 @solara.component

@@ -155,14 +155,11 @@ def EventCard(state: ExplorerState) -> None:
         solara.Button("Trigger", on_click=trigger, color="primary", outlined=True).meta(
             ref="event-trigger"
         )
-        triggered = state.model.value.triggered
+        triggered = state.model.value.triggered_summary()
         if triggered:
             solara.HTML(
                 tag="div",
-                unsafe_innerHTML=escape(
-                    "Triggered: "
-                    + "; ".join(f"month {e.step}: {e.note or e.kind}" for e in triggered)
-                ),
+                unsafe_innerHTML=escape("Triggered: " + "; ".join(triggered)),
                 style="font-size:12px;color:#555;margin-top:6px",
             )
 

@@ -146,7 +146,23 @@ class ExplorerModel(CyberBlocModel):
 
     def trigger(self, events: list[Event]) -> None:
         """Schedule events for the next step, exactly as if the scenario had listed them there.
-        Raises ValueError (unknown nation or parameter) before scheduling anything."""
+        Raises ValueError (run over, event already triggered, unknown nation or parameter)
+        before scheduling anything.
+
+        Why refuse after the end: the event would fall in a month the run never has, yet the
+        download would list it and claim one step more. Why refuse a repeat: pressing the same
+        button again stacks (a budget doubled three times is x8, beyond any slider)."""
+        steps = self.resolved.scenario.steps
+        if not self.running or self.step_index >= steps:
+            raise ValueError(
+                f"the run has ended (month {self.step_index} of {steps}); Reset to start again"
+            )
+        for event in events:
+            earlier = next((e for e in self.triggered if _identity(e) == _identity(event)), None)
+            if earlier is not None:
+                raise ValueError(
+                    f"already triggered (in month {earlier.step}); each event once per run"
+                )
         numeric = numeric_parameters(self.params)
         for event in events:
             for code in (getattr(event, "nation", None), getattr(event, "target", None)):
@@ -158,6 +174,18 @@ class ExplorerModel(CyberBlocModel):
         with self.lock:
             self.sim.events[self.step_index + 1].extend(events)
             self.triggered.extend(events)
+
+    def triggered_summary(self) -> list[str]:
+        """One entry per triggered preset ('month 5: BRICS enlargement (4 events)'), not one
+        per event object."""
+        counts: dict[tuple[int, str], int] = {}
+        for event in self.triggered:
+            key = (event.step, event.note or event.kind)
+            counts[key] = counts.get(key, 0) + 1
+        return [
+            f"month {step}: {label}" + (f" ({n} events)" if n > 1 else "")
+            for (step, label), n in counts.items()
+        ]
 
     def resolved_for_outputs(self) -> ResolvedScenario:
         """The scenario as actually run, so the manifest of a download says what happened: the
@@ -183,3 +211,13 @@ class ExplorerModel(CyberBlocModel):
                 write_run(self, self.resolved_for_outputs(), folder, started=datetime.now(UTC))
             archive = shutil.make_archive(str(folder), "zip", root_dir=tmp, base_dir=folder.name)
             return Path(archive).read_bytes()
+
+
+def _identity(event: Event) -> tuple:
+    """What makes two triggered events the same, whatever month and computed value: kind, note
+    and whom or what they concern."""
+    return (
+        event.kind,
+        event.note,
+        *(getattr(event, name, None) for name in ("nation", "organisation", "parameter", "target")),
+    )

@@ -36,12 +36,22 @@ class Snapshot:
     metrics: dict[str, float]
 
 
+#: The history lists a view reads; the model appends to them one after another.
+_RECORDED = ("steps", "dates", "alignment", "blocs", "contributions", "responses", "metrics")
+
+
 def last_step(model: CyberBlocModel) -> int:
-    return len(model.history.steps) - 1
+    """The last step recorded in *every* history list.
+
+    Why the minimum: the page renders in another thread than the one stepping the model, and
+    a step's record is appended list by list; a reader in between must see the previous
+    complete step, not index past the end of a shorter list (an IndexError replaced the page)."""
+    h = model.history
+    return min(len(getattr(h, name)) for name in _RECORDED) - 1
 
 
 def snapshot(model: CyberBlocModel, step: int | None = None) -> Snapshot:
-    """The recorded state at ``step`` (None or out of range: the latest)."""
+    """The recorded state at ``step`` (None or out of range: the latest complete one)."""
     h = model.history
     k = last_step(model) if step is None else min(max(int(step), 0), last_step(model))
     return Snapshot(
@@ -82,6 +92,7 @@ def colours(model: CyberBlocModel, snap: Snapshot) -> tuple[dict[str, str], dict
 def bloc_layers(model: CyberBlocModel, upto: int, measure: str) -> tuple[list[int], np.ndarray]:
     """Steps 0..upto and the (3, T) shares of the US-led, non-aligned and China-led blocs, by
     count of nations, population or GDP (``measure`` in MEASURES)."""
+    upto = min(upto, last_step(model))  # steps and metrics of the same complete records
     rows = model.history.metrics[: upto + 1]
     suffix = {"count": "count", "pop": "pop_share", "gdp": "gdp_share"}[measure]
     layers = np.array([[r[f"{BLOC_KEYS[b]}_{suffix}"] for r in rows] for b in (-1, 0, 1)], float)
