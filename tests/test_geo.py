@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import matplotlib
@@ -165,23 +164,3 @@ def test_worldmap_update_changes_colours_only():
     assert _is_red(wm.polys.get_facecolors()[i_usa])
     assert len(ax.get_children()) == n_artists
     plt.close(fig)
-
-
-def test_fast_after_first_load(nations):
-    load_world()
-    values = dict.fromkeys(nations["iso3"], 0.5)
-    fig, ax = plt.subplots()
-    WorldMap(ax, values)  # warm the flattened-vertex cache
-    plt.close(fig)
-    times = []
-    for _ in range(5):
-        fig, ax = plt.subplots()
-        t0 = time.perf_counter()
-        wm = draw_world_map(ax, values)
-        times.append(time.perf_counter() - t0)
-        plt.close(fig)
-    assert min(times) < 0.03, times
-    t0 = time.perf_counter()
-    for _ in range(10):
-        wm.update(values)
-    assert (time.perf_counter() - t0) / 10 < 0.01

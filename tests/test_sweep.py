@@ -677,3 +677,17 @@ def test_damaged_parts_are_detected_and_redone(world, tmp_path, damage, monkeypa
     assert result.exit_code == 0, result.output
     assert "will be redone" in result.output and part.name in result.output
     pd.testing.assert_frame_equal(results(out), reference, check_exact=True)
+
+
+def test_replicates_of_a_point_differ_and_their_seeds_are_distinct(world, tmp_path):
+    """Issue 10: replicates are independent draws, not copies (different seeds, different
+    noise, different outcomes), while the start of every replicate is the same world."""
+    sweep = write_sweep(world, "reps", **GRID)
+    run_sweep(sweep, tmp_path / "out", workers=1)
+    frame = results(tmp_path / "out")
+    final = frame[frame["final"]]
+    for _, point in final.groupby("point"):
+        assert point["seed"].nunique() == len(point) == 3
+        assert point["mean_alignment"].nunique() == 3
+    start = frame[frame["step"] == 0]
+    assert start.groupby("point")["mean_alignment"].nunique().eq(1).all()
