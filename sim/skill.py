@@ -99,7 +99,9 @@ def regional_drift(history: np.ndarray, groups: np.ndarray, horizons: np.ndarray
     ahead = np.asarray(horizons, dtype=float)[:, None]
     drift = np.zeros(history.shape[1])
     if len(history) >= 2:
-        yearly = np.nanmean(np.diff(history, axis=0), axis=0)  # per nation
+        steps = np.diff(history, axis=0)
+        seen = (~np.isnan(steps)).sum(axis=0)
+        yearly = np.where(seen > 0, np.nansum(steps, axis=0) / np.maximum(seen, 1), np.nan)
         for group in np.unique(groups):
             members = (groups == group) & np.isfinite(yearly)
             if members.any():
