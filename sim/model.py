@@ -216,6 +216,13 @@ class RunHistory:
         self.membership.append(model.world.membership)
         self.recognises_taiwan.append(model.world.recognises_taiwan)
 
+    def copy(self) -> RunHistory:
+        """A copy whose lists later steps do not extend (the arrays are never edited in place)."""
+        other = RunHistory()
+        for name, value in vars(self).items():
+            setattr(other, name, list(value))
+        return other
+
     def model_frame(self) -> pd.DataFrame:
         """Model-level series, one row per step."""
         frame = pd.DataFrame(self.metrics)

@@ -358,3 +358,32 @@ def test_launch_prints_the_address_and_warns_off_loopback(monkeypatch):
     assert said[0].startswith("cyberbloc front end: http://0.0.0.0:")
     assert said[1].startswith("warning: listening on 0.0.0.0")
     assert "CYBERBLOC_SCENARIO" not in calls[-1][1]  # the app opens the baseline
+
+
+def test_a_download_does_not_hold_the_model_while_it_writes(monkeypatch):
+    """Issue 10 item 16: the model lock is held only to take a snapshot; while the files are
+    written the run can step, and the files show the step the download was asked at."""
+    import threading
+
+    import sim.outputs
+
+    model = ExplorerModel(scenario_name="baseline", seed=3)
+    model.step()
+    original = sim.outputs.write_run
+    seen = {}
+
+    def write_while_the_run_goes_on(view, *args, **kwargs):
+        stepper = threading.Thread(
+            target=lambda: (model.lock.acquire(timeout=5), model.step(), model.lock.release())
+        )
+        stepper.start()
+        stepper.join(timeout=10)
+        seen["model_step"] = model.step_index
+        seen["view_steps"] = len(view.history.steps)
+        return original(view, *args, **kwargs)
+
+    monkeypatch.setattr(sim.outputs, "write_run", write_while_the_run_goes_on)
+    archive = zipfile.ZipFile(io.BytesIO(model.write_outputs_zip()))
+    assert seen == {"model_step": 2, "view_steps": 2}  # the run stepped; the snapshot did not
+    summary = json.loads(archive.read("baseline-step1/summary.json"))
+    assert summary["steps"] == 1

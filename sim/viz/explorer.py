@@ -9,12 +9,14 @@ the command line. Bad input never raises here: the model falls back to the scena
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import tempfile
 import threading
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from sim.events import Event
@@ -198,6 +200,21 @@ class ExplorerModel(CyberBlocModel):
         scenario = s.model_copy(update={"events": events, "steps": steps})
         return replace(self.resolved, scenario=scenario)
 
+    def output_view(self) -> SimpleNamespace:
+        """What the output writers read, frozen at this step: the history's lists are copied and
+        the state, world and network are objects each step replaces rather than edits, so the
+        run can go on while the files are written."""
+        return SimpleNamespace(
+            history=self.history.copy(),
+            world=self.world,
+            step_index=self.step_index,
+            sim=copy.copy(self.sim),
+            params=self.params,
+            date=self.date,
+            blocs=self.blocs.copy(),
+            state=self.state,
+        )
+
     def write_outputs_zip(self) -> bytes:
         """The run's outputs (same files as `run.py run`) as a zip archive."""
         import shutil
@@ -207,8 +224,10 @@ class ExplorerModel(CyberBlocModel):
 
         with tempfile.TemporaryDirectory(prefix="cyberbloc-viz-") as tmp:
             folder = Path(tmp) / f"{self.resolved.scenario.name}-step{self.step_index}"
-            with self.lock:
-                write_run(self, self.resolved_for_outputs(), folder, started=datetime.now(UTC))
+            with self.lock:  # only long enough to take a consistent snapshot (item 16)
+                view = self.output_view()
+                resolved = self.resolved_for_outputs()
+            write_run(view, resolved, folder, started=datetime.now(UTC))
             archive = shutil.make_archive(str(folder), "zip", root_dir=tmp, base_dir=folder.name)
             return Path(archive).read_bytes()
 
