@@ -459,6 +459,73 @@ def forecast(
 
 
 @app.command()
+def compare(
+    scenarios: Annotated[list[Path], typer.Argument(help="Scenario files or library names.")],
+    replicates: Annotated[int, typer.Option(min=2, max=10_000, help="Seeds per scenario.")] = 20,
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: a fresh folder under results/).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the folder.")] = False,
+) -> None:
+    """Run several scenarios for N seeds each and compare their outcomes with 95% ranges."""
+    import json
+
+    import pandas as pd
+
+    from sim import compare as cmp
+    from sim.outputs import OutputExistsError, atomic_dir, fresh_output_dir
+
+    try:
+        resolved = [load_scenario(path) for path in scenarios]
+        target = out or fresh_output_dir("compare")
+        if target.exists():
+            raise OutputExistsError(f"{target}: output folder exists; choose another --out")
+    except (ScenarioError, OutputExistsError, ValueError) as error:
+        fail(str(error))
+        return
+    frames = []
+    with progress_bar(quiet) as progress:
+        task = progress.add_task("scenarios", total=len(resolved))
+        for item in resolved:
+            frames.append(cmp.run_replicates(item, replicates))
+            progress.advance(task)
+    runs = pd.concat(frames, ignore_index=True)
+    table = cmp.summary(runs)
+    with atomic_dir(target) as folder:
+        runs.to_parquet(folder / "replicates.parquet", index=False)
+        table.to_parquet(folder / "compare.parquet", index=False)
+        cmp.figure(table, folder / "compare.png")
+        manifest = {
+            "scenarios": [r.scenario.model_dump(mode="json") for r in resolved],
+            "content_hashes": [r.content_hash for r in resolved],
+            "replicates": replicates,
+        }
+        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    if quiet:
+        print(target)
+        return
+    last = table.groupby("scenario", sort=False).tail(1)
+    result = Table(title=f"Scenarios at their end, mean and 95% range over {replicates} seeds")
+    result.add_column("scenario")
+    for outcome in cmp.OUTCOMES:
+        result.add_column(outcome.replace("_", " "), justify="right")
+    for _, row in last.iterrows():
+        result.add_row(
+            f"{row['scenario']} ({row['date']})",
+            *(
+                f"{row[f'{o}_mean']:.3g} ({row[f'{o}_lo']:.3g}-{row[f'{o}_hi']:.3g})"
+                for o in cmp.OUTCOMES
+            ),
+        )
+    console.print(result)
+    console.print(
+        "Ranges are over seeds of one parameter set; `forecast` adds parameter uncertainty.",
+        highlight=False,
+    )
+    console.print(f"outputs: [bold]{target}[/]")
+
+
+@app.command()
 def validate(
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
 ) -> None:
