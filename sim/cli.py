@@ -729,8 +729,16 @@ def analyze(
     figures: Annotated[
         bool, typer.Option("--figures/--no-figures", help="Write PNG figures.")
     ] = True,
+    discover: Annotated[
+        str | None,
+        typer.Option(
+            help="Scenario discovery (PRIM): a condition on a kept metric, e.g. "
+            "'china_gdp_share > 0.4'."
+        ),
+    ] = None,
 ) -> None:
-    """Aggregate a sweep per design point, compute Sobol/Morris indices, draw figures."""
+    """Aggregate a sweep per design point, compute Sobol/Morris indices, draw figures; with
+    --discover, find the parameter ranges where a condition holds (PRIM, EMA Workbench)."""
     from sim.sweep.analysis import analyze as analyze_sweep
     from sim.sweep.spec import SweepError
 
@@ -754,6 +762,33 @@ def analyze(
             best = group.sort_values(key, ascending=False).iloc[0]
             table.add_row(str(outcome_name), str(best["parameter"]), f"{best[key]:.3f}")
         console.print(table)
+    if discover:
+        from sim.sweep import discovery
+        from sim.sweep.analysis import load_runs
+        from sim.sweep.store import SweepStore
+
+        store = SweepStore.open_existing(sweep_dir)
+        names = [p["name"] for p in store.manifest["design"]["parameters"]]
+        kept = list(store.manifest["outputs"]["metrics"])
+        try:
+            found = discovery.discover(load_runs(store.folder), names, kept, discover)
+        except SweepError as error:
+            fail(str(error))
+            return
+        written = discovery.write(found, report.folder / "discovery")
+        step = found.trajectory.iloc[found.chosen]
+        box = Table(
+            title=(
+                f"{discover}: {found.cases} of {found.runs} runs. Box with coverage "
+                f"{step['coverage']:.2f}, density {step['density']:.2f} (PRIM)"
+            )
+        )
+        for column in ("parameter", "from", "to"):
+            box.add_column(column)
+        for name, row in found.box.iterrows():
+            box.add_row(str(name), f"{row['lower']:.4g}", f"{row['upper']:.4g}")
+        console.print(box)
+        console.print(f"peeling trajectory and figure: {written[0].parent}", highlight=False)
     console.print(f"{len(report.points)} rows in points table; files in [bold]{report.folder}[/]")
 
 

@@ -691,3 +691,36 @@ def test_replicates_of_a_point_differ_and_their_seeds_are_distinct(world, tmp_pa
         assert point["mean_alignment"].nunique() == 3
     start = frame[frame["step"] == 0]
     assert start.groupby("point")["mean_alignment"].nunique().eq(1).all()
+
+
+def test_scenario_discovery_finds_the_budget_range_where_the_china_bloc_is_large(world, tmp_path):
+    """Issue 11 item 3: PRIM (EMA Workbench) on a sweep finds a box on the Chinese budget for a
+    condition that depends on it; a malformed or unknown condition is one line."""
+    sweep = write_sweep(
+        world,
+        "discover",
+        vary={
+            "parameters.china_budget": {"range": [0.0, 40.0]},
+            "parameters.us_pressure_budget": {"range": [0.0, 20.0]},
+        },
+        design={"kind": "lhs", "samples": 60},
+        replicates=1,
+        fixed={"steps": 24},
+    )
+    out = tmp_path / "d"
+    run_sweep(sweep, out, workers=1)
+    finals = results(out)
+    finals = finals[finals["final"]]
+    threshold = float(finals["china_count"].median())
+    result = CliRunner().invoke(
+        app, ["analyze", str(out), "--no-figures", "--discover", f"china_count > {threshold}"]
+    )
+    assert result.exit_code == 0, result.output
+    box = pd.read_csv(out / "_analysis" / "discovery" / "box.csv", index_col=0)
+    assert "china_budget" in box.index and box.at["china_budget", "lower"] > 0.0
+    trajectory = pd.read_csv(out / "_analysis" / "discovery" / "peeling_trajectory.csv")
+    assert {"coverage", "density"} <= set(trajectory.columns)
+    assert trajectory["density"].iloc[-1] >= trajectory["density"].iloc[0]
+    for bad in ("china_count >> 3", "no_such_metric > 1", "__import__('os') > 1"):
+        r = CliRunner().invoke(app, ["analyze", str(out), "--no-figures", "--discover", bad])
+        assert r.exit_code == 2 and "--discover" in r.output

@@ -1,0 +1,119 @@
+"""Scenario discovery: under which parameter ranges does an outcome condition hold? (PRIM)
+
+``run.py analyze FOLDER --discover "china_gdp_share > 0.4"`` runs the Patient Rule Induction
+Method (Friedman & Fisher 1999) of the EMA Workbench (``ema_workbench.analysis.prim``) on a
+sweep's runs: inputs are the varied parameters of each run, the case of interest is a run whose
+final outcome meets the condition. PRIM peels the parameter space into a box; each step of the
+peeling trajectory trades coverage (the share of all cases inside the box) against density (the
+share of runs inside the box that are cases). The condition is one comparison of a kept metric
+with a number; it is parsed, never evaluated as code.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.sweep.spec import SweepError
+
+CONDITION = re.compile(
+    r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(>=|<=|>|<)\s*([-+]?[0-9.]+(?:[eE][-+]?\d+)?)\s*$"
+)
+OPERATORS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+
+
+@dataclass
+class Discovery:
+    condition: str
+    cases: int
+    runs: int
+    trajectory: pd.DataFrame  # coverage, density, mass, res_dim per peeling step
+    box: pd.DataFrame  # parameter x (lower, upper) of the chosen box, restricted dimensions only
+    chosen: int  # index of the chosen step on the trajectory
+
+
+def parse_condition(text: str, kept: list[str]) -> tuple[str, str, float]:
+    match = CONDITION.match(text)
+    if not match:
+        raise SweepError(
+            f"--discover {text!r}: expected METRIC OP NUMBER, e.g. 'china_gdp_share > 0.4' "
+            "(OP one of >, >=, <, <=)"
+        )
+    metric, op, value = match.group(1), match.group(2), float(match.group(3))
+    if metric not in kept:
+        raise SweepError(
+            f"--discover {text!r}: {metric} is not kept by this sweep (kept: {', '.join(kept)})"
+        )
+    return metric, op, value
+
+
+def discover(runs: pd.DataFrame, names: list[str], kept: list[str], condition: str) -> Discovery:
+    """PRIM on the final rows of ``runs`` (one per run)."""
+    from ema_workbench.analysis import prim
+
+    metric, op, value = parse_condition(condition, kept)
+    numeric = [n for n in names if pd.api.types.is_numeric_dtype(runs[n])]
+    if not numeric:
+        raise SweepError("--discover: the sweep varies no numeric parameter")
+    x = runs[numeric].astype(float).reset_index(drop=True)
+    y = OPERATORS[op](runs[metric].to_numpy(dtype=float), value)
+    if y.all() or not y.any():
+        raise SweepError(
+            f"--discover {condition!r}: {'every' if y.all() else 'no'} run meets the condition; "
+            "nothing to discover"
+        )
+    finder = prim.Prim(x, y)
+    box = finder.find_box()
+    trajectory = box.peeling_trajectory.reset_index(drop=True)
+    # the densest box that still covers at least half of the cases
+    eligible = trajectory[trajectory["coverage"] >= 0.5]
+    chosen = int(eligible["density"].idxmax()) if not eligible.empty else len(trajectory) - 1
+    limits = box.box_lims[chosen]
+    full = box.box_lims[0]
+    restricted = [c for c in limits.columns if not np.allclose(limits[c], full[c])]
+    frame = limits[restricted].T
+    frame.columns = ["lower", "upper"]
+    return Discovery(condition, int(y.sum()), len(y), trajectory, frame, chosen)
+
+
+def write(result: Discovery, folder: Path) -> list[Path]:
+    """peeling_trajectory.csv, box.csv and the trade-off figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / "peeling_trajectory.csv", folder / "box.csv", folder / "tradeoff.png"]
+    result.trajectory.to_csv(paths[0], index_label="step")
+    result.box.to_csv(paths[1], index_label="parameter")
+    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    points = ax.scatter(
+        result.trajectory["coverage"],
+        result.trajectory["density"],
+        c=result.trajectory["res_dim"],
+        cmap="viridis",
+    )
+    chosen = result.trajectory.iloc[result.chosen]
+    ax.scatter(
+        [chosen["coverage"]],
+        [chosen["density"]],
+        s=120,
+        facecolors="none",
+        edgecolors="#c44e52",
+        label="box reported",
+    )
+    fig.colorbar(points, ax=ax, label="restricted parameters")
+    ax.set_xlabel("coverage (share of cases inside the box)")
+    ax.set_ylabel("density (share of the box that are cases)")
+    ax.set_title(f"PRIM peeling trajectory: {result.condition}", fontsize=10)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(paths[2], dpi=110)
+    plt.close(fig)
+    return paths
