@@ -44,6 +44,34 @@ METRIC_NAMES: tuple[str, ...] = (
     "mean_threat_us",
     "china_stock_bn",
 )
+
+#: One line per series: what it measures. The front end's Measures view, its summary bar and the
+#: docs read these; a test checks every series has one.
+METRIC_DEFINITIONS: dict[str, str] = {
+    "us_count": "Nations in the US-led bloc (alignment at or below the US-bloc threshold, -0.3).",
+    "nonaligned_count": "Nations between the two bloc thresholds.",
+    "china_count": "Nations in the China-led bloc (alignment at or above +0.3).",
+    "us_pop_share": "Share of world population living in US-led bloc nations.",
+    "nonaligned_pop_share": "Share of world population living in non-aligned nations.",
+    "china_pop_share": "Share of world population living in China-led bloc nations.",
+    "us_gdp_share": "Share of world nominal GDP produced by US-led bloc nations.",
+    "nonaligned_gdp_share": "Share of world nominal GDP produced by non-aligned nations.",
+    "china_gdp_share": "Share of world nominal GDP produced by China-led bloc nations.",
+    "mean_alignment": "Average alignment of all nations (-1 with the US, +1 with China).",
+    "esteban_ray": "Esteban-Ray polarization: 0 none, 1 two equal camps at the extremes.",
+    "bimodality": "Sarle's bimodality coefficient of the alignments; above 5/9 suggests two camps.",
+    "emergent_blocs": "Clusters of the alignment density found without thresholds (its modes).",
+    "switches": "Nations whose bloc changed this month.",
+    "sanction_support_share": "Expected share of nations backing a joint response against the "
+    "target (North Korea by default), from the fitted stance model.",
+    "sanction_support_gdp_share": "The same support weighted by nominal GDP.",
+    "veto_opponents": "Expected number of permanent Security Council members voting no.",
+    "unsc_pass_probability": "Probability that a Security Council resolution passes: no veto "
+    "and at least 9 of 15 votes.",
+    "mean_norm": "Average commitment to non-intervention ('cyber sovereignty'), 0 to 1.",
+    "mean_threat_us": "Average cyber threat nations perceive from the US.",
+    "china_stock_bn": "Chinese-built infrastructure stock abroad, USD billion (built during the run).",
+}
 BLOC_NAMES = {US_BLOC: "us", NON_ALIGNED: "nonaligned", CHINA_BLOC: "china"}
 
 

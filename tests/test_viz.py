@@ -387,3 +387,25 @@ def test_a_download_does_not_hold_the_model_while_it_writes(monkeypatch):
     assert seen == {"model_step": 2, "view_steps": 2}  # the run stepped; the snapshot did not
     summary = json.loads(archive.read("baseline-step1/summary.json"))
     assert summary["steps"] == 1
+
+
+def test_measures_view_shows_every_metric_with_its_definition(ui):
+    """Issue 12 item 1: every model measure over time, with a one-line definition; the values
+    drawn are the model's."""
+    from sim.metrics import METRIC_DEFINITIONS, METRIC_NAMES
+    from sim.viz.views import measure_series
+
+    state, rc = ui
+    click(rc, "Step")
+    click(rc, "Step")
+    show_tab(rc, 4)
+    model = state.model.value
+    series = measure_series(model, 2)
+    assert set(series) == set(METRIC_NAMES) == set(METRIC_DEFINITIONS)
+    steps, values = series["china_count"]
+    assert steps == [0, 1, 2]
+    assert values == [float(m["china_count"]) for m in model.history.metrics[:3]]
+    svg = html(rc, "measure-china_count")
+    assert f"now {values[-1]:.0f}" in svg or f"now {values[-1]:.2f}".rstrip("0").rstrip(".") in svg
+    assert METRIC_DEFINITIONS["china_count"].split(" (")[0] in svg  # the definition is the title
+    assert "2023" in svg  # calendar years on the axis, not step numbers

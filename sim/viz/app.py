@@ -1,7 +1,8 @@
 """The Solara page: `uv run run.py viz [SCENARIO]` (or `solara run sim/viz/app.py`).
 
 Layout: the sidebar holds the controls (``controls``); the main area shows the step counter,
-bloc counts and the North Korea joint-response measure above four tabs of views (``views``).
+bloc counts and the North Korea joint-response measure above five tabs of views (``views``):
+map, distribution, network, nations table and every measure over time.
 Only the visible tab is drawn. Every view shows the step picked on the time scrubber, or the
 live step. Mesa's ``update_counter`` (bumped by its ModelController on every frame) is what
 makes the views redraw while the model plays.
@@ -23,6 +24,7 @@ from sim.viz.views import (
     Guarded,
     Headline,
     JointResponseCard,
+    MeasuresView,
     NationDetail,
     NationsTable,
     NetworkView,
@@ -102,6 +104,8 @@ def MainArea(state: ExplorerState) -> None:
             NationDetail(model, snap, state.selected.value)
         with solara.lab.Tab("Nations"), Guarded("table"):
             NationsTable(model, snap, state.selected)
+        with solara.lab.Tab("Measures"), Guarded("measures"):
+            MeasuresView(model, snap)
 
 
 @solara.component

@@ -183,3 +183,66 @@ def heatmap_svg(
         "month (rows: alignment, darker = more nations)</text>"
     )
     return _svg("".join(parts), "Alignment distribution over time", width, height)
+
+
+def line_svg(
+    steps: Sequence[int],
+    values: Sequence[float],
+    title: str,
+    start: str,
+    current: int | None = None,
+    width: int = 300,
+    height: int = 130,
+) -> str:
+    """One series over the months of the run, with the first and last value written out and the
+    axis labelled in calendar years from ``start`` (YYYY-MM-DD of step 0)."""
+    x0, y0, w, h = 40, 18, width - 52, height - 40
+    vals = np.asarray(values, dtype=float)
+    lo, hi = float(np.nanmin(vals)), float(np.nanmax(vals))
+    if hi - lo < 1e-12:
+        lo, hi = lo - 0.5 if lo == 0 else lo * 0.95, hi + 0.5 if hi == 0 else hi * 1.05
+    first, last = steps[0], max(steps[-1], steps[0] + 1)
+
+    def x(step: float) -> float:
+        return x0 + (step - first) / (last - first) * w
+
+    def y(value: float) -> float:
+        return y0 + h - (value - lo) / (hi - lo) * h
+
+    points = " ".join(f"{x(s):.1f},{y(v):.1f}" for s, v in zip(steps, vals, strict=True))
+    year0, month0 = int(start[:4]), int(start[5:7])
+    ticks = []
+    for step in range(first, last + 1):
+        if ((month0 - 1 + step) % 12 == 0 and (last - first) <= 240) or step == first:
+            label = year0 + (month0 - 1 + step) // 12
+            ticks.append(
+                f'<text x="{x(step):.1f}" y="{height - 6}" text-anchor="middle" '
+                f'font-family="sans-serif" font-size="11" fill="#444">{label}</text>'
+            )
+    if len(ticks) > 6:
+        ticks = ticks[:: int(np.ceil(len(ticks) / 6))]
+    marker = (
+        f'<line x1="{x(current):.1f}" x2="{x(current):.1f}" y1="{y0}" y2="{y0 + h}" '
+        'stroke="#999" stroke-dasharray="3,3"/>'
+        if current is not None
+        else ""
+    )
+    body = (
+        f'<rect x="{x0}" y="{y0}" width="{w}" height="{h}" fill="#fafafa" stroke="#ddd"/>'
+        f'<polyline points="{points}" fill="none" stroke="#333" stroke-width="1.6"/>{marker}'
+        f'<text x="{x0 - 4}" y="{y0 + 4}" text-anchor="end" font-family="sans-serif" '
+        f'font-size="11" fill="#444">{_fmt(hi)}</text>'
+        f'<text x="{x0 - 4}" y="{y0 + h}" text-anchor="end" font-family="sans-serif" '
+        f'font-size="11" fill="#444">{_fmt(lo)}</text>'
+        f'<text x="{x0 + w}" y="{y0 - 5}" text-anchor="end" font-family="sans-serif" '
+        f'font-size="12" fill="#222">now {_fmt(float(vals[-1]))}</text>' + "".join(ticks)
+    )
+    return _svg(body, title, width, height)
+
+
+def _fmt(value: float) -> str:
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    if abs(value) >= 1:
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{value:.3f}"

@@ -17,6 +17,7 @@ import numpy as np
 import solara
 
 from sim.dynamics import MECHANISMS
+from sim.metrics import METRIC_DEFINITIONS, METRIC_NAMES
 from sim.params import ORGANISATIONS
 from sim.viz import charts
 from sim.viz.colors import BLOC_COLOURS, BLOC_KEYS, BLOC_LABELS, MISSING
@@ -37,6 +38,7 @@ from sim.viz.snapshot import (
     bloc_layers,
     colours,
     dprk_response,
+    last_step,
     memberships,
     table_rows,
     tooltips,
@@ -404,3 +406,32 @@ def Headline(model: CyberBlocModel, snap: Snapshot) -> None:
         ),
         style="padding:2px 10px;min-width:150px",
     ).meta(ref="step-counter")
+
+
+def measure_series(model: CyberBlocModel, last: int) -> dict[str, tuple[list[int], list[float]]]:
+    """Every model metric from month 0 to ``last`` (the Measures view's data)."""
+    h = model.history
+    steps = list(h.steps[: last + 1])
+    return {name: (steps, [float(m[name]) for m in h.metrics[: last + 1]]) for name in METRIC_NAMES}
+
+
+@solara.component
+def MeasuresView(model: CyberBlocModel, snap: Snapshot) -> None:
+    """Every measure the model computes, over the run so far, each with its one-line definition
+    (also on hover); a dashed line marks the month shown when looking back."""
+    series = measure_series(model, last_step(model))
+    start = str(model.history.dates[0])
+    with solara.Div(style={"display": "flex", "flex-wrap": "wrap", "gap": "8px"}):
+        for name, (steps, values) in series.items():
+            definition = METRIC_DEFINITIONS[name]
+            current = snap.step if snap.step < steps[-1] else None
+            with solara.Div(
+                style={"width": "310px", "border": "1px solid #e4e4e4", "padding": "4px"},
+                attributes={"title": definition},
+            ):
+                solara.Text(name.replace("_", " "), style="font-weight:600;font-size:13px")
+                solara.HTML(
+                    tag="div",
+                    unsafe_innerHTML=charts.line_svg(steps, values, definition, start, current),
+                ).meta(ref=f"measure-{name}")
+                solara.Text(definition, style="font-size:12px;color:#555")
