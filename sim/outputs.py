@@ -239,6 +239,9 @@ def write_run(
         from sim.groups import group_frame
 
         group_frame(nations_frame).to_parquet(folder / "groups.parquet", index=False)
+        from sim.switches import switch_log
+
+        switch_log(model.history, model.world).to_csv(folder / "switches.csv", index=False)
         if csv:
             model_frame.to_csv(folder / "model.csv", index=False)
             nations_frame.to_csv(folder / "nations.csv", index=False)

@@ -81,6 +81,7 @@ def test_run_writes_every_output(baseline_run):
         "model.parquet",
         "nations.parquet",
         "groups.parquet",
+        "switches.csv",
         "summary.json",
         "manifest.json",
         "bloc_shares.png",

@@ -161,3 +161,25 @@ def test_the_package_imports_from_any_folder(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "2023-02-01"
+
+
+def test_switch_log_names_each_bloc_change_and_the_mechanism_that_carried_it():
+    from sim.dynamics import MECHANISMS
+    from sim.model import CyberBlocModel
+    from sim.switches import switch_log
+
+    model = CyberBlocModel(rng=4, china_budget=30.0)  # a surge: some nations must switch
+    for _ in range(36):
+        model.step()
+    log = switch_log(model.history, model.world)
+    h = model.history
+    changed = sum(int((h.blocs[t] != h.blocs[t - 1]).sum()) for t in range(1, len(h.steps)))
+    assert len(log) == changed > 0
+    row = log.iloc[0]
+    t = h.steps.index(row["step"])
+    i = model.world.idx(row["iso3"])
+    assert h.blocs[t - 1][i] != h.blocs[t][i]
+    direction = 1 if row["to"] == "china" or row["from"] == "us" else -1
+    push = h.contributions[t][:, i] * direction
+    assert row["carried_by"] == MECHANISMS[int(np.argmax(push))]
+    assert "investment" in set(log["carried_by"])

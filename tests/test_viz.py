@@ -409,3 +409,21 @@ def test_measures_view_shows_every_metric_with_its_definition(ui):
     assert f"now {values[-1]:.0f}" in svg or f"now {values[-1]:.2f}".rstrip("0").rstrip(".") in svg
     assert METRIC_DEFINITIONS["china_count"].split(" (")[0] in svg  # the definition is the title
     assert "2023" in svg  # calendar years on the axis, not step numbers
+
+
+def test_switch_log_lists_the_nations_that_changed_bloc():
+    """Issue 12 item 2 (the world's switch log): the page lists each bloc change with its month
+    and the mechanism that carried it, as sim.switches computes it."""
+    from sim.switches import switch_log
+    from sim.viz.views import SwitchLog
+
+    model = ExplorerModel(scenario_name="digital_silk_road_surge", seed=2)
+    for _ in range(24):
+        model.step()
+    log = switch_log(model.history, model.world)
+    assert len(log) > 0
+    _, rc = solara.render(SwitchLog(model), handle_error=False)
+    table = html(rc, "switch-log")
+    newest = log.iloc[-1]
+    assert newest["name"] in table and newest["carried_by"] in table and newest["date"] in table
+    assert table.count("<tr>") == min(len(log), 60) + 1  # header + newest 60

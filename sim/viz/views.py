@@ -435,3 +435,29 @@ def MeasuresView(model: CyberBlocModel, snap: Snapshot) -> None:
                     unsafe_innerHTML=charts.line_svg(steps, values, definition, start, current),
                 ).meta(ref=f"measure-{name}")
                 solara.Text(definition, style="font-size:12px;color:#555")
+    SwitchLog(model)
+
+
+@solara.component
+def SwitchLog(model: CyberBlocModel) -> None:
+    """Every bloc change so far, newest first: month, nation, from -> to, and the mechanism whose
+    push that month was largest in the direction of the move (sim.switches)."""
+    from sim.switches import switch_log
+
+    log = switch_log(model.history, model.world)
+    label = {"us": "US-led", "nonaligned": "non-aligned", "china": "China-led"}
+    rows = "".join(
+        f"<tr><td>{escape(r['date'])}</td><td>{escape(r['name'])}</td>"
+        f"<td>{label[r['from']]} &rarr; {label[r['to']]}</td>"
+        f"<td>{escape(r['carried_by'])}</td></tr>"
+        for r in log.iloc[::-1].head(60).to_dict("records")
+    )
+    with solara.Card(f"Bloc switches ({len(log)})", style=CARD_STYLE):
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=(
+                '<table style="font-size:13px;border-collapse:collapse">'
+                "<tr><th>month</th><th>nation</th><th>bloc</th><th>carried by</th></tr>"
+                f"{rows or '<tr><td colspan=4>no bloc change yet</td></tr>'}</table>"
+            ),
+        ).meta(ref="switch-log")
