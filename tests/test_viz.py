@@ -13,6 +13,7 @@ import subprocess
 import zipfile
 
 import ipyvuetify as v
+import numpy as np
 import pytest
 import solara
 from typer.testing import CliRunner
@@ -132,6 +133,19 @@ def test_click_on_map_shows_the_nation_and_its_last_move(ui):
     assert state.selected.value == "KEN"
     detail = html(rc, "nation-detail")
     assert "Kenya" in detail and "alignment" in detail
+    # issue 12 item 2: the path since month 0 and the mechanism totals, from the model's history
+    from sim.viz.views import nation_history
+
+    click(rc, "Step")
+    model = state.model.value
+    row = model.world.idx("KEN")
+    path, totals = nation_history(model, row, 2)
+    assert path == [float(x[row]) for x in model.history.alignment[:3]]
+    expected = model.history.contributions[1][:, row] + model.history.contributions[2][:, row]
+    assert np.allclose(totals, expected)
+    assert np.isclose(path[-1] - path[0], totals.sum(), atol=1e-12)  # no clipping near 0
+    assert "+0.3" in html(rc, "nation-path") and "-0.3" in html(rc, "nation-path")
+    assert f"{totals[0]:+.5f}" in html(rc, "nation-totals")
 
 
 # --- controls ---------------------------------------------------------------------------------------

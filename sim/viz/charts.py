@@ -193,12 +193,16 @@ def line_svg(
     current: int | None = None,
     width: int = 300,
     height: int = 130,
+    bands: tuple[float, float] | None = None,
 ) -> str:
     """One series over the months of the run, with the first and last value written out and the
-    axis labelled in calendar years from ``start`` (YYYY-MM-DD of step 0)."""
+    axis labelled in calendar years from ``start`` (YYYY-MM-DD of step 0). With ``bands`` (the two
+    bloc thresholds) the y axis spans -1..+1 and the thresholds are drawn as labelled lines."""
     x0, y0, w, h = 40, 18, width - 52, height - 40
     vals = np.asarray(values, dtype=float)
     lo, hi = float(np.nanmin(vals)), float(np.nanmax(vals))
+    if bands is not None:
+        lo, hi = -1.0, 1.0
     if hi - lo < 1e-12:
         lo, hi = lo - 0.5 if lo == 0 else lo * 0.95, hi + 0.5 if hi == 0 else hi * 1.05
     first, last = steps[0], max(steps[-1], steps[0] + 1)
@@ -227,8 +231,15 @@ def line_svg(
         if current is not None
         else ""
     )
+    threshold_lines = "".join(
+        f'<line x1="{x0}" x2="{x0 + w}" y1="{y(b):.1f}" y2="{y(b):.1f}" stroke="#bbb" '
+        f'stroke-dasharray="4,3"/><text x="{x0 + 3}" y="{y(b) - 3:.1f}" font-family="sans-serif" '
+        f'font-size="10" fill="#777">{b:+.1f}</text>'
+        for b in (bands or ())
+    )
     body = (
         f'<rect x="{x0}" y="{y0}" width="{w}" height="{h}" fill="#fafafa" stroke="#ddd"/>'
+        f"{threshold_lines}"
         f'<polyline points="{points}" fill="none" stroke="#333" stroke-width="1.6"/>{marker}'
         f'<text x="{x0 - 4}" y="{y0 + 4}" text-anchor="end" font-family="sans-serif" '
         f'font-size="11" fill="#444">{_fmt(hi)}</text>'

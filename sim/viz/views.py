@@ -167,6 +167,32 @@ def NationDetail(model: CyberBlocModel, snap: Snapshot, selected: str | None) ->
         ).meta(ref="nation-detail")
         solara.Text(f"What moved it in month {snap.step} (+ toward China, - toward the US):")
         solara.HTML(tag="div", unsafe_innerHTML=_moves_svg(snap.contributions[:, row]))
+        path, totals = nation_history(model, row, snap.step)
+        solara.Text("Its alignment since month 0, with the two bloc thresholds:")
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=charts.line_svg(
+                list(range(len(path))),
+                path,
+                f"alignment of {model.world.name[row]}",
+                str(model.history.dates[0]),
+                bands=(model.params.us_bloc_threshold, model.params.china_bloc_threshold),
+            ),
+        ).meta(ref="nation-path")
+        solara.Text("What moved it in total since month 0:")
+        solara.HTML(tag="div", unsafe_innerHTML=_moves_svg(totals)).meta(ref="nation-totals")
+
+
+def nation_history(model: CyberBlocModel, row: int, last: int) -> tuple[list[float], np.ndarray]:
+    """A nation's alignment from month 0 to ``last`` and each mechanism's total contribution
+    over months 1..``last`` (what the nation view draws)."""
+    h = model.history
+    last = min(last, last_step(model))
+    path = [float(x[row]) for x in h.alignment[: last + 1]]
+    totals = np.zeros(len(MECHANISMS))
+    for contributions in h.contributions[1 : last + 1]:
+        totals += contributions[:, row]
+    return path, totals
 
 
 @solara.component
