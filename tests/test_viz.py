@@ -441,3 +441,24 @@ def test_switch_log_lists_the_nations_that_changed_bloc():
     newest = log.iloc[-1]
     assert newest["name"] in table and newest["carried_by"] in table and newest["date"] in table
     assert table.count("<tr>") == min(len(log), 60) + 1  # header + newest 60
+
+
+def test_after_a_finished_run_another_scenario_can_be_played_and_stepped(ui):
+    """Issue 10 item 14: once a run has ended, picking another scenario must enable play and
+    Step again (Mesa's controller kept its own 'running' flag at False)."""
+    from sim.viz.controls import load_scenario_now
+
+    state, rc = ui
+    state.steps_per_frame.value = 24
+    for _ in range(10):
+        step = rc.find(v.Btn, children=["Step"]).widget
+        if step.disabled:
+            break
+        step.click()
+    assert state.model.value.step_index == state.model.value.resolved.scenario.steps
+    assert rc.find(v.Btn, children=["Step"]).widget.disabled  # the run has ended
+    load_scenario_now(state, "null")
+    assert not rc.find(v.Btn, children=["Step"]).widget.disabled
+    assert not rc.find(v.Btn, children=["▶"]).widget.disabled
+    click(rc, "Step")
+    assert state.model.value.step_index == 24

@@ -77,13 +77,16 @@ def ScenarioCard(state: ExplorerState) -> None:
 def RunCard(state: ExplorerState) -> None:
     use_threads = solara.use_reactive(False)  # Mesa's controller expects a reactive flag
     with solara.Card("Run", style={"margin-bottom": "8px"}):
+        # A new model (another scenario, or Reset) gets a new controller: Mesa's ModelController
+        # keeps its own "running" flag, which otherwise stays False after a finished run and
+        # leaves play and Step disabled for the next scenario (issue 10 item 14).
         ModelController(
             state.model,
             model_parameters=state.settings,
             play_interval=state.play_interval,
             render_interval=state.steps_per_frame,
             use_threads=use_threads,
-        )
+        ).key(f"controller-{id(state.model.value)}")
         solara.SliderInt(
             f"Steps per frame: {state.steps_per_frame.value}",
             value=state.steps_per_frame,
