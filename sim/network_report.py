@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.network import peer_weight_shares
-from sim.params import ModelParams
+from sim.params import ORGANISATION_LABELS, ModelParams
 from sim.world import World
 
 #: Nations shown row by row: the leaders, the states of the article's story and one or two large
@@ -45,17 +45,7 @@ NAMED_NATIONS: tuple[str, ...] = (
 
 #: Column headings of the channels (the rest print their code name).
 CHANNEL_LABELS: dict[str, str] = {
-    "brics": "BRICS",
-    "sco": "SCO",
-    "five_eyes": "Five Eyes",
-    "nato": "NATO",
-    "eu": "EU",
-    "african_union": "African Union",
-    "arab_league": "Arab League",
-    "asean": "ASEAN",
-    "gcc": "GCC",
-    "csto": "CSTO",
-    "nam": "Non-Aligned Movement",
+    **ORGANISATION_LABELS,
     "us_alliance": "US alliance (hub and spoke)",
     "region": "UN region",
 }

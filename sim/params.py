@@ -36,6 +36,22 @@ Organisation = Literal[
 ]
 ORGANISATIONS: tuple[str, ...] = get_args(Organisation)
 
+#: Display names of the organisations (front end, reports): one table for every reader.
+ORGANISATION_LABELS: dict[str, str] = {
+    "brics": "BRICS",
+    "sco": "SCO",
+    "five_eyes": "Five Eyes",
+    "nato": "NATO",
+    "eu": "EU",
+    "african_union": "African Union",
+    "arab_league": "Arab League",
+    "asean": "ASEAN",
+    "gcc": "GCC",
+    "csto": "CSTO",
+    "nam": "Non-Aligned Movement",
+    "us_alliance": "US alliances",
+}
+
 #: Peer-network weight of each organisation (how much two co-members listen to each other).
 #: Rationale in docs/ODD.md, "Submodel 3": intelligence-sharing and treaty alliances bind tighter
 #: than broad forums; the Non-Aligned Movement (120 states) is a loose tie. ``us_alliance`` is the

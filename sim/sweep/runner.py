@@ -224,13 +224,21 @@ def run_chunk(context: SweepContext, items: list[WorkItem | StackedItem]) -> Chu
 def run_item(context: SweepContext, item: WorkItem, result: ChunkResult) -> None:
     """One point's replicates stepped as one array (a whole block, or a single replicate)."""
     result.attempted.extend((item.point, r) for r in item.replicates)
+    resolved = _resolve_point(context, item, result)
+    if resolved is not None:
+        _run_point(context, *resolved, item, result)
+
+
+def _resolve_point(
+    context: SweepContext, item: WorkItem, result: ChunkResult
+) -> tuple[Scenario, World] | None:
+    """The point's scenario and world, or None with every replicate recorded as failed."""
     try:
-        scenario, world = point_scenario(context, item.values)
+        return point_scenario(context, item.values)
     except Exception as error:
         for replicate in item.replicates:
             _record_failure(context, item, replicate, error, result)
-        return
-    _run_point(context, scenario, world, item, result)
+        return None
 
 
 def _run_point(
@@ -260,12 +268,10 @@ def run_stacked_item(context: SweepContext, stacked: StackedItem, result: ChunkR
     groups: dict[str, list[tuple[WorkItem, Scenario, World]]] = {}
     for item in stacked.items:
         result.attempted.extend((item.point, r) for r in item.replicates)
-        try:
-            scenario, world = point_scenario(context, item.values)
-        except Exception as error:
-            for replicate in item.replicates:
-                _record_failure(context, item, replicate, error, result)
+        resolved = _resolve_point(context, item, result)
+        if resolved is None:
             continue
+        scenario, world = resolved
         groups.setdefault(structure_key(scenario), []).append((item, scenario, world))
     for members in groups.values():
         if len(members) > 1:

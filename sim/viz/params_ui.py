@@ -17,7 +17,7 @@ from typing import Any
 
 from annotated_types import Ge, Gt, Le, Lt
 
-from sim.params import DEFAULT_ORG_WEIGHTS, ORGANISATIONS, ModelParams
+from sim.params import DEFAULT_ORG_WEIGHTS, ORGANISATION_LABELS, ORGANISATIONS, ModelParams
 
 #: The parameters an analyst moves most: the two actors' strategies, peer influence, blocs.
 KEY_PARAMETERS: tuple[str, ...] = (
@@ -30,20 +30,7 @@ KEY_PARAMETERS: tuple[str, ...] = (
     "china_bloc_threshold",
 )
 ORG_PREFIX = "org_weights."
-ORG_LABELS: dict[str, str] = {
-    "brics": "BRICS",
-    "sco": "SCO",
-    "five_eyes": "Five Eyes",
-    "nato": "NATO",
-    "eu": "EU",
-    "african_union": "African Union",
-    "arab_league": "Arab League",
-    "asean": "ASEAN",
-    "gcc": "GCC",
-    "csto": "CSTO",
-    "nam": "Non-Aligned Movement",
-    "us_alliance": "US alliances",
-}
+ORG_LABELS: dict[str, str] = ORGANISATION_LABELS
 #: Open-ended parameters get a slider up to this multiple of their default.
 SPAN_OF_DEFAULT = 4.0
 SLIDER_STEPS = 100  # about this many positions per slider
