@@ -72,14 +72,19 @@ def main(
         run(DEFAULT_SCENARIO)
 
 
+#: Options several commands share, written once.
+OutOption = Annotated[
+    Path | None, typer.Option(help="Output folder (default: a fresh folder under results/).")
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="Print only the output folder.")]
+
+
 @app.command()
 def run(
     scenario: Annotated[
         Path, typer.Argument(help="Scenario file, or a library name such as 'baseline'.")
     ] = DEFAULT_SCENARIO,
-    out: Annotated[
-        Path | None, typer.Option(help="Output folder (default: a fresh folder under results/).")
-    ] = None,
+    out: OutOption = None,
     seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
     steps: Annotated[
         int | None, typer.Option(help="Override the number of steps (months).")
@@ -101,9 +106,7 @@ def run(
         bool, typer.Option("--figures/--no-figures", help="Write PNG figures.")
     ] = True,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print only the output folder.")
-    ] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Run one scenario and write its outputs to a folder."""
     from sim.outputs import (
@@ -276,7 +279,7 @@ def calibrate(
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address (instead of local workers).")
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the folder.")] = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Fit parameters to the observed alignment series with ABC-SMC (pyabc), then validate on the
     held-out years. An interrupted calibration resumes when the same command is run again."""
@@ -387,10 +390,8 @@ def forecast(
         Path | None,
         typer.Option(help="posterior.parquet of a calibration (default: the 2011-2019 fit)."),
     ] = None,
-    out: Annotated[
-        Path | None, typer.Option(help="Output folder (default: a fresh folder under results/).")
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the folder.")] = False,
+    out: OutOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """A posterior-predictive ensemble of a scenario: outcome quantiles every 1 January."""
     import json
@@ -462,10 +463,8 @@ def forecast(
 def compare(
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario files or library names.")],
     replicates: Annotated[int, typer.Option(min=2, max=10_000, help="Seeds per scenario.")] = 20,
-    out: Annotated[
-        Path | None, typer.Option(help="Output folder (default: a fresh folder under results/).")
-    ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the folder.")] = False,
+    out: OutOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Run several scenarios for N seeds each and compare their outcomes with 95% ranges."""
     import json
