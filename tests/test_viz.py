@@ -462,3 +462,57 @@ def test_after_a_finished_run_another_scenario_can_be_played_and_stepped(ui):
     assert not rc.find(v.Btn, children=["▶"]).widget.disabled
     click(rc, "Step")
     assert state.model.value.step_index == 24
+
+
+def test_a_run_that_ends_while_playing_leaves_play_and_step_ready_for_the_next(ui):
+    """Issue 10 item 14, the case Mesa's controller got wrong: a run that ends *while playing*
+    turns play off by itself (the button shows ▶ again), and the next scenario can be played
+    and stepped at once, without Reset."""
+    import time
+
+    from sim.viz.controls import load_scenario_now
+
+    state, rc = ui
+    state.steps_per_frame.value = 24
+    state.play_interval.value = 0
+    click(rc, "▶")
+    deadline = time.monotonic() + 60
+    while state.playing.value or not rc.find(v.Btn, children=["▶"]).widgets:
+        assert time.monotonic() < deadline, f"still playing at step {state.model.value.step_index}"
+        time.sleep(0.05)  # the play thread turns play off, then the page re-renders
+    model = state.model.value
+    assert model.step_index == model.resolved.scenario.steps and not model.running
+    assert rc.find(v.Btn, children=["▶"]).widget.disabled  # ended: play shows ▶, disabled
+    assert rc.find(v.Btn, children=["Step"]).widget.disabled
+    load_scenario_now(state, "null")
+    assert not rc.find(v.Btn, children=["▶"]).widget.disabled
+    assert not rc.find(v.Btn, children=["Step"]).widget.disabled
+    click(rc, "Step")
+    assert state.model.value.step_index == 24
+
+
+def test_play_pauses_and_reset_rebuilds_from_the_settings(ui):
+    """Pause stops the loop where it is; Reset builds a new model from the sidebar's settings."""
+    import time
+
+    state, rc = ui
+    state.play_interval.value = 0
+    click(rc, "▶")
+    deadline = time.monotonic() + 30
+    while state.model.value.step_index < 3:
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    click(rc, "❚❚")
+    stopped, still = -1, state.model.value.step_index
+    while still != stopped:  # a frame in flight may finish; then nothing moves for 0.5 s
+        assert time.monotonic() < deadline, "the run went on after pause"
+        stopped = still
+        time.sleep(0.5)
+        still = state.model.value.step_index
+    assert 3 <= stopped < 120 and not state.playing.value
+    assert not rc.find(v.Btn, children=["Step"]).widget.disabled
+    state.settings.set({**state.settings.value, "seed": 7})
+    old = state.model.value
+    click(rc, "Reset")
+    assert state.model.value is not old and state.model.value.step_index == 0
+    assert state.model.value.resolved.scenario.seed == 7

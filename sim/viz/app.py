@@ -4,7 +4,7 @@ Layout: the sidebar holds the controls (``controls``); the main area shows the s
 bloc counts and the North Korea joint-response measure above five tabs of views (``views``):
 map, distribution, network, nations table and every measure over time.
 Only the visible tab is drawn. Every view shows the step picked on the time scrubber, or the
-live step. Mesa's ``update_counter`` (bumped by its ModelController on every frame) is what
+live step. Mesa's ``update_counter`` (bumped by the run controls on every frame) is what
 makes the views redraw while the model plays.
 """
 
@@ -76,7 +76,7 @@ def TimeScrubber(state: ExplorerState, last: int) -> None:
 
 @solara.component
 def MainArea(state: ExplorerState) -> None:
-    update_counter.get()  # redraw on every step / reset (Mesa's ModelController bumps it)
+    update_counter.get()  # redraw on every step / reset (the run controls bump it)
     model = state.model.value
     snap = snapshot(model, state.view_step.value)
     row_style = {"flex-wrap": "wrap", "gap": "12px", "align-items": "stretch"}

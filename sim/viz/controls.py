@@ -1,7 +1,7 @@
 """The sidebar: scenario picker, seed, parameter sliders, run controls, events and download.
 
-Run controls are Mesa's own ``ModelController`` (Reset / play / Step; Step advances "steps per
-frame" months). Its Reset rebuilds ``type(model)(**settings)``, so the sliders here only edit the
+Run controls (Reset / play / Step; Step advances "steps per frame" months) are in
+``run_controls``. Reset builds ``ExplorerModel(**settings)``, so the sliders here only edit the
 ``settings`` dict and ``ExplorerModel`` does the rest. Sliders are Mesa ``UserInputs`` generated
 from ``sim.params`` metadata (``params_ui``).
 """
@@ -12,7 +12,7 @@ from html import escape
 from typing import Any
 
 import solara
-from mesa.visualization.solara_viz import ModelController, UserInputs
+from mesa.visualization.solara_viz import UserInputs
 from mesa.visualization.utils import force_update, update_counter
 from pydantic import ValidationError
 
@@ -20,6 +20,7 @@ from sim.params import ModelParams
 from sim.viz.events_menu import PRESETS, build_events
 from sim.viz.explorer import ExplorerModel, coerce_seed, scenario_choices
 from sim.viz.params_ui import ORG_PREFIX, settings_from_params, slider_specs
+from sim.viz.run_controls import RunButtons
 from sim.viz.state import ExplorerState, tell
 
 
@@ -43,6 +44,7 @@ def pending_problem(model: ExplorerModel, settings: dict[str, Any]) -> str | Non
 def load_scenario_now(state: ExplorerState, name: str) -> None:
     """Picking a scenario loads it at once: sliders show its values, the run starts over."""
     model = ExplorerModel(scenario_name=name)
+    state.playing.set(False)
     state.model.set(model)
     state.settings.set(model.settings())
     state.view_step.set(None)
@@ -75,18 +77,8 @@ def ScenarioCard(state: ExplorerState) -> None:
 
 @solara.component
 def RunCard(state: ExplorerState) -> None:
-    use_threads = solara.use_reactive(False)  # Mesa's controller expects a reactive flag
     with solara.Card("Run", style={"margin-bottom": "8px"}):
-        # A new model (another scenario, or Reset) gets a new controller: Mesa's ModelController
-        # keeps its own "running" flag, which otherwise stays False after a finished run and
-        # leaves play and Step disabled for the next scenario (issue 10 item 14).
-        ModelController(
-            state.model,
-            model_parameters=state.settings,
-            play_interval=state.play_interval,
-            render_interval=state.steps_per_frame,
-            use_threads=use_threads,
-        ).key(f"controller-{id(state.model.value)}")
+        RunButtons(state)
         solara.SliderInt(
             f"Steps per frame: {state.steps_per_frame.value}",
             value=state.steps_per_frame,

@@ -17,7 +17,7 @@ from sim.viz.explorer import ExplorerModel, initial_scenario
 @dataclass(frozen=True)
 class ExplorerState:
     model: solara.Reactive[ExplorerModel]
-    settings: solara.Reactive[dict[str, Any]]  # what the next Reset builds (Mesa's model_params)
+    settings: solara.Reactive[dict[str, Any]]  # what the next Reset builds
     view_step: solara.Reactive[int | None]  # the time scrubber; None follows the live step
     selected: solara.Reactive[str | None]  # iso3 of the nation clicked last
     # the last message for the user, tagged with the model it is about: a new run (Reset,
@@ -26,6 +26,7 @@ class ExplorerState:
     tab: solara.Reactive[int]
     steps_per_frame: solara.Reactive[int]
     play_interval: solara.Reactive[int]  # ms between frames while playing
+    playing: solara.Reactive[bool]  # the run controls' play/pause; any new model clears it
 
 
 def use_explorer_state(scenario_name: str | None = None) -> ExplorerState:
@@ -43,6 +44,7 @@ def use_explorer_state(scenario_name: str | None = None) -> ExplorerState:
         tab=solara.use_reactive(0),
         steps_per_frame=solara.use_reactive(1),
         play_interval=solara.use_reactive(150),
+        playing=solara.use_reactive(False),
     )
 
 

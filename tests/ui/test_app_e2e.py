@@ -226,9 +226,10 @@ def test_fast_play_to_the_end_then_another_scenario_never_shows_a_traceback(app_
     page.locator(".v-input", has_text="Scenario").first.click()
     page.get_by_role("option", name="null").click()
     expect(counter).to_have_text("Step 0")  # the new scenario's run is loaded
-    # Not asserted here: after a run that ended *while playing*, Mesa's controller still shows
-    # pause and keeps Step disabled for the next scenario (issue 10 item 14 is fixed for a run
-    # stepped to its end, tests/test_viz.py, not yet for this case).
+    # Issue 10 item 14: the run ended while playing, yet the next one is ready at once.
+    expect(page.get_by_role("button", name="▶")).to_be_enabled()
+    page.get_by_role("button", name="Step", exact=True).click()
+    expect(counter).to_have_text("Step 1")
     assert page.get_by_text("Traceback").count() == 0
     assert page.problems["page"] == [], page.problems["page"]
     assert page.problems["external"] == []
