@@ -56,6 +56,20 @@ def click(rc, label: str) -> None:
     rc.find(v.Btn, children=[label]).widget.click()
 
 
+def click_once_shown(rc, label: str, timeout: float = 10.0) -> None:
+    """Click a button that a render from the play thread is about to show."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not rc.find(v.Btn, children=[label]).widgets:
+        assert time.monotonic() < deadline, (
+            f"no {label!r} button within {timeout} s: "
+            f"{[b.children for b in rc.find(v.Btn).widgets][:6]}"
+        )
+        time.sleep(0.02)
+    click(rc, label)
+
+
 def slider(rc, label_start: str):
     found = [w for w in rc.find(v.Slider).widgets if str(w.label or "").startswith(label_start)]
     assert len(found) == 1, f"one slider labelled {label_start!r}, found {len(found)}"
@@ -496,13 +510,13 @@ def test_play_pauses_and_reset_rebuilds_from_the_settings(ui):
     import time
 
     state, rc = ui
-    state.play_interval.value = 0
+    state.play_interval.value = 50  # 120 frames take >= 6 s: time to pause mid-run
     click(rc, "▶")
     deadline = time.monotonic() + 30
     while state.model.value.step_index < 3:
         assert time.monotonic() < deadline
         time.sleep(0.02)
-    click(rc, "❚❚")
+    click_once_shown(rc, "❚❚")
     stopped, still = -1, state.model.value.step_index
     while still != stopped:  # a frame in flight may finish; then nothing moves for 0.5 s
         assert time.monotonic() < deadline, "the run went on after pause"

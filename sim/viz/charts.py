@@ -22,6 +22,28 @@ LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 34
 HIST_BINS = 40
 HEAT_BINS = 40
 FONT = 'font-family="sans-serif" font-size="12" fill="#444"'
+EVENT_COLOUR = "#8a5a00"  # event marks: a brown no bloc colour uses
+
+
+def _event_lines(
+    events: Sequence[tuple[int, str]], x_of, y_top: float, y_bottom: float, first: int, last: int
+) -> str:
+    """A dotted line and the mark's number at each event's month (``events``: (step, label);
+    the label is the hover text and starts with the number)."""
+    parts = []
+    for step, label in events:
+        if not first <= step <= last:
+            continue
+        x = x_of(step)
+        number = label.split(":", 1)[0]
+        parts.append(
+            f'<g class="cb-event"><title>{escape(label)}</title>'
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y_top}" y2="{y_bottom}" '
+            f'stroke="{EVENT_COLOUR}" stroke-dasharray="1 2" stroke-width="1.5"/>'
+            f'<text x="{x + 2:.1f}" y="{y_top + 10}" font-family="sans-serif" font-size="11" '
+            f'fill="{EVENT_COLOUR}">{escape(number)}</text></g>'
+        )
+    return "".join(parts)
 
 
 def _svg(body: str, title: str, width: int = WIDTH, height: int = HEIGHT) -> str:
@@ -56,11 +78,13 @@ def stacked_area_svg(
     current: int | None = None,
     width: int = WIDTH,
     height: int = HEIGHT,
+    events: Sequence[tuple[int, str]] = (),
 ) -> str:
     """Stacked shares of the US-led, non-aligned and China-led blocs over time.
 
     ``layers`` is (3, T), rows in bloc order US, non-aligned, China, each a share in [0, 1].
-    ``current`` marks the step the rest of the page shows (the time scrubber).
+    ``current`` marks the step the rest of the page shows (the time scrubber); ``events``
+    ((step, "number: what") pairs) are drawn as numbered dotted lines.
     """
     x0, y0, w, h = _plot_box(width, height)
     steps = np.asarray(steps)
@@ -89,6 +113,11 @@ def stacked_area_svg(
         parts.append(
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y0}" y2="{y0 + h}" stroke="#000" stroke-dasharray="4 3"/>'
         )
+    parts.append(
+        _event_lines(
+            events, lambda t: x0 + (t - first) / max(last - first, 1) * w, y0, y0 + h, first, last
+        )
+    )
     parts.append(_x_ticks(first, last, x0, w, y0 + h))
     parts.append(
         f'<text x="{x0 + w / 2}" y="{height - 2}" text-anchor="middle" {FONT}>month</text>'
@@ -194,10 +223,12 @@ def line_svg(
     width: int = 300,
     height: int = 130,
     bands: tuple[float, float] | None = None,
+    events: Sequence[tuple[int, str]] = (),
 ) -> str:
     """One series over the months of the run, with the first and last value written out and the
     axis labelled in calendar years from ``start`` (YYYY-MM-DD of step 0). With ``bands`` (the two
-    bloc thresholds) the y axis spans -1..+1 and the thresholds are drawn as labelled lines."""
+    bloc thresholds) the y axis spans -1..+1 and the thresholds are drawn as labelled lines.
+    ``events`` ((step, "number: what") pairs) are drawn as numbered dotted lines."""
     x0, y0, w, h = 40, 18, width - 52, height - 40
     vals = np.asarray(values, dtype=float)
     lo, hi = float(np.nanmin(vals)), float(np.nanmax(vals))
@@ -239,7 +270,7 @@ def line_svg(
     )
     body = (
         f'<rect x="{x0}" y="{y0}" width="{w}" height="{h}" fill="#fafafa" stroke="#ddd"/>'
-        f"{threshold_lines}"
+        f"{threshold_lines}{_event_lines(events, x, y0, y0 + h, first, last)}"
         f'<polyline points="{points}" fill="none" stroke="#333" stroke-width="1.6"/>{marker}'
         f'<text x="{x0 - 4}" y="{y0 + 4}" text-anchor="end" font-family="sans-serif" '
         f'font-size="11" fill="#444">{_fmt(hi)}</text>'

@@ -17,11 +17,13 @@ from mesa.visualization.utils import force_update, update_counter
 from pydantic import ValidationError
 
 from sim.params import ModelParams
+from sim.viz.event_marks import slider_schedule
 from sim.viz.events_menu import PRESETS, build_events
 from sim.viz.explorer import ExplorerModel, coerce_seed, scenario_choices
 from sim.viz.params_ui import ORG_PREFIX, settings_from_params, slider_specs
 from sim.viz.run_controls import RunButtons
 from sim.viz.state import ExplorerState, tell
+from sim.viz.views import model_event_marks
 
 
 def pending_problem(model: ExplorerModel, settings: dict[str, Any]) -> str | None:
@@ -65,7 +67,7 @@ def ScenarioCard(state: ExplorerState) -> None:
             value=name,
             on_value=lambda value: load_scenario_now(state, value),
         ).meta(ref="scenario-select")
-        solara.Text(state.model.value.resolved.scenario.question, style="font-size:13px;color:#555")
+        ScenarioEvents(state.model.value)
 
         def set_seed(text: str) -> None:
             state.settings.set({**state.settings.value, "seed": text})
@@ -73,6 +75,39 @@ def ScenarioCard(state: ExplorerState) -> None:
         solara.InputText(
             "Seed", value=str(settings["seed"]), on_value=set_seed, continuous_update=True
         ).meta(ref="seed")
+
+
+@solara.component
+def ScenarioEvents(model: ExplorerModel) -> None:
+    """The scenario's question and description, and every event of the run numbered as on the
+    time charts, with the month and date it takes effect (scheduled ones before they happen)."""
+    update_counter.get()  # triggered events join the list as the run goes
+    scenario = model.resolved.scenario
+    solara.Text(scenario.question, style="font-size:13px;color:#555")
+    if scenario.description.strip():
+        with solara.Details("About this scenario"):
+            solara.Text(scenario.description.strip(), style="font-size:13px;color:#444")
+    marks = model_event_marks(model)
+    if not marks:
+        solara.Text("No scheduled events.", style="font-size:12px;color:#777").meta(
+            ref="scenario-events"
+        )
+        return
+    rows = "".join(
+        f"<li value={m.number}>month {m.step} ({m.date})"
+        f"{' · triggered here' if m.source == 'triggered' else ''}"
+        f"{' · done' if m.step <= model.step_index else ''}: {escape(m.text)}"
+        f"{f' <i>({escape(m.note)})</i>' if m.note else ''}</li>"
+        for m in marks
+    )
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=(
+            '<div style="font-weight:600">Events (numbered as on the time charts)</div>'
+            f'<ol style="margin:2px 0 0 0;padding-left:22px">{rows}</ol>'
+        ),
+        style="font-size:12px;color:#444;margin-top:4px",
+    ).meta(ref="scenario-events")
 
 
 @solara.component
@@ -105,6 +140,10 @@ def RunCard(state: ExplorerState) -> None:
 def ParameterCard(state: ExplorerState) -> None:
     specs = slider_specs()
     settings = state.settings.value
+    model = state.model.value
+    schedule = slider_schedule(
+        list(model.resolved.scenario.events), str(model.resolved.scenario.start)
+    )
 
     def on_change(name: str, value: Any) -> None:
         state.settings.set({**state.settings.value, name: value})
@@ -116,6 +155,11 @@ def ParameterCard(state: ExplorerState) -> None:
             spec |= {"value": value, "label": f"{spec['label']}: {value:.4g}"}
             with solara.Tooltip(specs[name]["help"]), solara.Div():
                 UserInputs({name: spec}, on_change=on_change)
+            if name in schedule:
+                solara.Text(
+                    "The scenario changes this: " + "; ".join(schedule[name]),
+                    style="font-size:12px;color:#8a5a00;margin:-6px 0 6px 0",
+                ).meta(ref=f"schedule-{name}")
 
     with solara.Card("Parameters", style={"margin-bottom": "8px"}):
         solara.Text("Hover a slider for its meaning; Reset applies them.", style="color:#666")

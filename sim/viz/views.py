@@ -21,6 +21,7 @@ from sim.metrics import METRIC_DEFINITIONS, METRIC_NAMES
 from sim.params import ORGANISATIONS
 from sim.viz import charts
 from sim.viz.colors import BLOC_COLOURS, BLOC_KEYS, BLOC_LABELS, MISSING
+from sim.viz.event_marks import EventMark, chart_marks, event_marks
 from sim.viz.geometry import (
     MAP_HEIGHT,
     MAP_WIDTH,
@@ -48,6 +49,15 @@ if TYPE_CHECKING:
     from sim.model import CyberBlocModel
 
 CARD_STYLE = {"margin": "0 0 12px 0"}
+
+
+def model_event_marks(model: CyberBlocModel) -> list[EventMark]:
+    """The numbered event marks of this run: the scenario's events and those triggered here."""
+    return event_marks(
+        list(model.resolved.scenario.events),
+        list(getattr(model, "triggered", [])),
+        str(model.history.dates[0]),
+    )
 
 
 # --- Vue-backed widgets: geometry once, colours per step ------------------------------------------
@@ -177,6 +187,7 @@ def NationDetail(model: CyberBlocModel, snap: Snapshot, selected: str | None) ->
                 f"alignment of {model.world.name[row]}",
                 str(model.history.dates[0]),
                 bands=(model.params.us_bloc_threshold, model.params.china_bloc_threshold),
+                events=chart_marks(model_event_marks(model), len(path) - 1),
             ),
         ).meta(ref="nation-path")
         solara.Text("What moved it in total since month 0:")
@@ -212,7 +223,12 @@ def BlocSharesView(model: CyberBlocModel, snap: Snapshot, width: int = charts.WI
         solara.HTML(
             tag="div",
             unsafe_innerHTML=charts.stacked_area_svg(
-                steps, layers, measure.value, current=current, width=width
+                steps,
+                layers,
+                measure.value,
+                current=current,
+                width=width,
+                events=chart_marks(model_event_marks(model), int(steps[-1])),
             ),
         ).meta(ref="bloc-shares")
         _bloc_legend()
@@ -365,6 +381,11 @@ def NationsTable(
         solara.v.use_event(table, "click:row", on_row)
 
 
+def _define(metric: str) -> str:
+    """The metric's one-line definition, escaped for a title attribute (hover text)."""
+    return escape(METRIC_DEFINITIONS[metric], quote=True)
+
+
 @solara.component
 def BlocCounts(snap: Snapshot) -> None:
     """The three blocs now: nations, and shares of world population and GDP."""
@@ -377,9 +398,12 @@ def BlocCounts(snap: Snapshot) -> None:
                 unsafe_innerHTML=(
                     f'<div style="font-size:12px;color:#555">{BLOC_LABELS[bloc]}</div>'
                     f'<div class="cb-count" data-bloc="{key}" style="font-size:24px;'
-                    f'font-weight:600;color:{BLOC_COLOURS[bloc]}">{int(m[f"{key}_count"])}</div>'
-                    f'<div style="font-size:12px;color:#555">{m[f"{key}_pop_share"]:.0%} pop · '
-                    f"{m[f'{key}_gdp_share']:.0%} GDP</div>"
+                    f'font-weight:600;color:{BLOC_COLOURS[bloc]}" '
+                    f'title="{_define(f"{key}_count")}">{int(m[f"{key}_count"])}</div>'
+                    f'<div style="font-size:12px;color:#555">'
+                    f'<span title="{_define(f"{key}_pop_share")}">{m[f"{key}_pop_share"]:.0%} pop'
+                    f'</span> · <span title="{_define(f"{key}_gdp_share")}">'
+                    f"{m[f'{key}_gdp_share']:.0%} GDP</span></div>"
                 ),
                 style=f"border-left:4px solid {BLOC_COLOURS[bloc]};padding:2px 10px;min-width:120px",
             ).meta(ref=f"count-{key}")
@@ -398,9 +422,12 @@ def JointResponseCard(model: CyberBlocModel, snap: Snapshot) -> None:
         tag="div",
         unsafe_innerHTML=(
             '<div style="font-size:12px;color:#555">Joint cyber-sanction on North Korea</div>'
-            f'<div style="font-size:20px;font-weight:600">{r["share_nations"]:.0%} of nations · '
-            f"{r['share_gdp']:.0%} of GDP</div>"
-            f'<div style="font-size:12px;color:#555">{veto}</div>'
+            f'<div style="font-size:20px;font-weight:600">'
+            f'<span title="{_define("sanction_support_share")}">{r["share_nations"]:.0%} of '
+            f'nations</span> · <span title="{_define("sanction_support_gdp_share")}">'
+            f"{r['share_gdp']:.0%} of GDP</span></div>"
+            f'<div style="font-size:12px;color:#555" title="{_define("veto_opponents")}">'
+            f"{veto}</div>"
         ),
         style="border-left:4px solid #555;padding:2px 10px",
     ).meta(ref="dprk")
@@ -427,8 +454,10 @@ def Headline(model: CyberBlocModel, snap: Snapshot) -> None:
             f"{'' if live else ' · looking back'}"
             f"{' · end of scenario (Reset to run again)' if not model.running else ''}</div>"
             f'<div class="cb-step" style="font-size:20px;font-weight:600">Step {snap.step}</div>'
-            f'<div style="font-size:12px;color:#555">{snap.date} · polarisation '
-            f"{m['esteban_ray']:.2f} · emergent blocs {int(m['emergent_blocs'])}</div>"
+            f'<div style="font-size:12px;color:#555">{snap.date} · '
+            f'<span title="{_define("esteban_ray")}">polarisation {m["esteban_ray"]:.2f}</span>'
+            f' · <span title="{_define("emergent_blocs")}">emergent blocs '
+            f"{int(m['emergent_blocs'])}</span></div>"
         ),
         style="padding:2px 10px;min-width:150px",
     ).meta(ref="step-counter")
@@ -447,6 +476,7 @@ def MeasuresView(model: CyberBlocModel, snap: Snapshot) -> None:
     (also on hover); a dashed line marks the month shown when looking back."""
     series = measure_series(model, last_step(model))
     start = str(model.history.dates[0])
+    marks = model_event_marks(model)
     with solara.Div(style={"display": "flex", "flex-wrap": "wrap", "gap": "8px"}):
         for name, (steps, values) in series.items():
             definition = METRIC_DEFINITIONS[name]
@@ -458,7 +488,14 @@ def MeasuresView(model: CyberBlocModel, snap: Snapshot) -> None:
                 solara.Text(name.replace("_", " "), style="font-weight:600;font-size:13px")
                 solara.HTML(
                     tag="div",
-                    unsafe_innerHTML=charts.line_svg(steps, values, definition, start, current),
+                    unsafe_innerHTML=charts.line_svg(
+                        steps,
+                        values,
+                        definition,
+                        start,
+                        current,
+                        events=chart_marks(marks, steps[-1]),
+                    ),
                 ).meta(ref=f"measure-{name}")
                 solara.Text(definition, style="font-size:12px;color:#555")
     SwitchLog(model)
