@@ -15,6 +15,7 @@ import solara.lab
 from mesa.visualization.utils import update_counter
 
 from sim.viz.controls import Controls
+from sim.viz.sharing import run_query
 from sim.viz.snapshot import last_step, snapshot
 from sim.viz.state import ExplorerState, current_notice, use_explorer_state
 from sim.viz.views import (
@@ -109,12 +110,30 @@ def MainArea(state: ExplorerState) -> None:
 
 
 @solara.component
+def UrlSync(state: ExplorerState) -> None:
+    """Keep the address bar on the run shown (sim.viz.sharing): after every step, Reset,
+    scenario or triggered event, but not frame by frame while playing."""
+    update_counter.get()
+    router = solara.use_router()
+    query = None if state.playing.value else run_query(state.model.value)
+
+    def push() -> None:
+        if router.set_path is None:  # rendered outside a page (tests): no address bar
+            return
+        if query is not None and query != (router.search or ""):
+            router.push(f"{router.path or '/'}?{query}")
+
+    solara.use_effect(push, [query])
+
+
+@solara.component
 def Explorer(state: ExplorerState) -> None:
     """The whole page for one session's state (tests render this with a state they hold)."""
     solara.Title(TITLE)
     with solara.AppBar():
         solara.AppBarTitle(TITLE)
     solara.Style(CSS)
+    UrlSync(state)
     with solara.Sidebar(), solara.Column(classes=["cb-controls"]):
         Controls(state)
     with Guarded("main area"):  # the summary row and scrubber too: never a page-wide traceback

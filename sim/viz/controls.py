@@ -18,10 +18,11 @@ from pydantic import ValidationError
 
 from sim.params import ModelParams
 from sim.viz.event_marks import slider_schedule
-from sim.viz.events_menu import PRESETS, build_events
+from sim.viz.events_menu import PRESETS
 from sim.viz.explorer import ExplorerModel, coerce_seed, scenario_choices
 from sim.viz.params_ui import ORG_PREFIX, settings_from_params, slider_specs
 from sim.viz.run_controls import RunButtons
+from sim.viz.sharing import scenario_yaml
 from sim.viz.state import ExplorerState, tell
 from sim.viz.views import model_event_marks
 
@@ -181,8 +182,7 @@ def EventCard(state: ExplorerState) -> None:
     def trigger() -> None:
         model = state.model.value
         try:
-            events = build_events(choice.value, model)
-            model.trigger(events)
+            model.trigger_preset(choice.value)
         except (ValueError, ValidationError) as error:
             tell(state, f"Event not triggered: {error}")
             return
@@ -216,6 +216,17 @@ def DownloadCard(state: ExplorerState) -> None:
         )
         solara.Text(
             "Same files as `run.py run`: model/nations Parquet, summary, manifest, figures.",
+            style="font-size:12px;color:#666",
+        )
+        solara.FileDownload(
+            lambda: scenario_yaml(model).encode(),
+            filename=f"{model.resolved.scenario.name}-month{model.step_index}.yaml",
+            label="Export as scenario YAML",
+            mime_type="application/x-yaml",
+        ).meta(ref="export-yaml")
+        solara.Text(
+            "A standalone scenario file: `uv run run.py run FILE` gives this run's numbers. "
+            "The address bar holds the run too: a reload or a shared link replays it.",
             style="font-size:12px;color:#666",
         )
 

@@ -30,6 +30,7 @@ from sim.scenario import (
     scenario_from_dict,
 )
 from sim.simulation import numeric_parameters
+from sim.viz.events_menu import PRESETS, build_events
 from sim.viz.params_ui import overrides_from_settings, settings_from_params
 
 #: `run.py viz SCENARIO` hands the scenario to the app process through this variable.
@@ -126,6 +127,7 @@ class ExplorerModel(CyberBlocModel):
         self.resolved = resolved
         self.problem = problem
         self.triggered: list[Event] = []
+        self.triggered_presets: list[tuple[int, str]] = []  # (month of effect, menu label)
 
     def step(self) -> None:
         """One month; under a lock so a download never reads a half-recorded step. The run
@@ -176,6 +178,14 @@ class ExplorerModel(CyberBlocModel):
         with self.lock:
             self.sim.events[self.step_index + 1].extend(events)
             self.triggered.extend(events)
+
+    def trigger_preset(self, label: str) -> None:
+        """Trigger an entry of the events menu for the next step and remember it by name, so a
+        link can replay it (sim.viz.sharing). Raises ValueError as ``trigger`` does."""
+        if label not in PRESETS:
+            raise ValueError(f"{label!r} is not in the events menu")
+        self.trigger(build_events(label, self))
+        self.triggered_presets.append((self.step_index + 1, label))
 
     def triggered_summary(self) -> list[str]:
         """One entry per triggered preset ('month 5: BRICS enlargement (4 events)'), not one

@@ -30,21 +30,41 @@ class ExplorerState:
 
 
 def use_explorer_state(scenario_name: str | None = None) -> ExplorerState:
-    """Hook for the page: a fresh session opens the scenario from the command line (or the
-    baseline) with its own values. Must be called from a component's render function."""
-    first = solara.use_memo(
-        lambda: ExplorerModel(scenario_name=scenario_name or initial_scenario()), []
-    )
+    """Hook for the page: a fresh session replays the run its link describes (sim.viz.sharing),
+    else opens the scenario from the command line (or the baseline) with its own values. Must
+    be called from a component's render function."""
+    router = solara.use_router()
+    first, message = solara.use_memo(lambda: _first_model(router.search, scenario_name), [])
     return ExplorerState(
         model=solara.use_reactive(first),
         settings=solara.use_reactive(solara.use_memo(first.settings, [])),
         view_step=solara.use_reactive(None),
         selected=solara.use_reactive(None),
-        notice=solara.use_reactive(None),
+        notice=solara.use_reactive((id(first), message) if message else None),
         tab=solara.use_reactive(0),
         steps_per_frame=solara.use_reactive(1),
         play_interval=solara.use_reactive(150),
         playing=solara.use_reactive(False),
+    )
+
+
+def _first_model(search: str | None, scenario_name: str | None) -> tuple[ExplorerModel, str | None]:
+    """The session's first run and what to tell about it: replayed from the link, or the
+    scenario to open with (and why the link was not replayed)."""
+    from sim.viz.sharing import LinkError, parse_query, replay
+
+    opening = scenario_name or initial_scenario()
+    try:
+        request = parse_query(search or "")
+        if request is None:
+            return ExplorerModel(scenario_name=opening), None
+        model = replay(request)
+    except LinkError as error:
+        return ExplorerModel(scenario_name=opening), f"The link was not replayed: {error}"
+    events = len(request.events)
+    return model, (
+        f"Replayed from the link: '{request.scenario}' to month {request.step}"
+        + (f" with {events} triggered event{'s' if events > 1 else ''}" if events else "")
     )
 
 

@@ -233,3 +233,46 @@ def test_fast_play_to_the_end_then_another_scenario_never_shows_a_traceback(app_
     assert page.get_by_text("Traceback").count() == 0
     assert page.problems["page"] == [], page.problems["page"]
     assert page.problems["external"] == []
+
+
+def test_the_address_bar_replays_the_run_and_the_yaml_export_reruns_it(app_url, page, tmp_path):
+    """Issue 12 item 5: step, trigger an event, step: the URL holds the run; a reload replays
+    it to the same month with the same numbers; the exported YAML is a scenario `run` takes."""
+    page.goto(app_url)
+    counter = page.locator(".cb-step")
+    expect(counter).to_have_text("Step 0", timeout=40_000)
+    step = page.get_by_role("button", name="Step", exact=True)
+    step.click()
+    expect(counter).to_have_text("Step 1")
+    page.locator(".v-input", has_text="Event").first.click()
+    page.get_by_role("option", name="China doubles its budget").click()
+    page.get_by_role("button", name="Trigger").click()
+    for month in (2, 3):
+        step.click()
+        expect(counter).to_have_text(f"Step {month}")
+    expect(page).to_have_url(re.compile(r"step=3"))
+    url = page.url
+    assert "scenario=baseline" in url and "event=2%3AChina+doubles+its+budget" in url
+    counts = _counts(page)
+
+    page.reload()
+    expect(page.locator(".cb-step")).to_have_text("Step 3", timeout=40_000)
+    expect(page.get_by_text("Replayed from the link", exact=False)).to_be_visible()
+    assert _counts(page) == counts
+    expect(page.get_by_text("triggered here", exact=False)).to_be_visible()
+
+    with page.expect_download(timeout=60_000) as download_info:
+        page.get_by_text("Export as scenario YAML").click()
+    exported = tmp_path / "exported.yaml"
+    download_info.value.save_as(exported)
+    result = subprocess.run(
+        [sys.executable, "run.py", "validate", str(exported)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "China doubles its infrastructure budget" in exported.read_text()
+    assert page.problems["page"] == [] and page.problems["external"] == []
+    assert page.problems["console"] == [], page.problems["console"]
