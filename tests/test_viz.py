@@ -530,3 +530,10 @@ def test_play_pauses_and_reset_rebuilds_from_the_settings(ui):
     click(rc, "Reset")
     assert state.model.value is not old and state.model.value.step_index == 0
     assert state.model.value.resolved.scenario.seed == 7
+    state.settings.set({**state.settings.value, "seed": "8"})  # typed in the text box
+    click(rc, "Reset")
+    assert state.model.value.resolved.scenario.seed == 8
+    deadline = time.monotonic() + 10  # a render from the play task's thread may be in flight
+    while any("press Reset" in str(w.children) for w in rc.find(v.Alert).widgets):
+        assert time.monotonic() < deadline, "'settings changed' after Reset with a typed seed"
+        time.sleep(0.05)

@@ -80,6 +80,7 @@ def MainArea(state: ExplorerState) -> None:
     update_counter.get()  # redraw on every step / reset (the run controls bump it)
     model = state.model.value
     snap = snapshot(model, state.view_step.value)
+    pinned, band = state.pinned.value, state.band.value
     row_style = {"flex-wrap": "wrap", "gap": "12px", "align-items": "stretch"}
     with Guarded("summary"), solara.Row(style=row_style):
         Headline(model, snap)
@@ -93,20 +94,20 @@ def MainArea(state: ExplorerState) -> None:
     TimeScrubber(state, last_step(model))
     with solara.lab.Tabs(value=state.tab, lazy=True):
         with solara.lab.Tab("Map"), Guarded("map"):
-            WorldMapView(model, snap, state.selected)
+            WorldMapView(model, snap, state.selected, pinned)
             with solara.Columns([1, 1]):
-                NationDetail(model, snap, state.selected.value)
-                BlocSharesView(model, snap, width=SIDE_CHART_WIDTH)
+                NationDetail(model, snap, state.selected.value, pinned)
+                BlocSharesView(model, snap, SIDE_CHART_WIDTH, pinned, band)
         with solara.lab.Tab("Distribution"), Guarded("distribution"), solara.Columns([1, 1]):
             DistributionView(model, snap)
-            BlocSharesView(model, snap)
+            BlocSharesView(model, snap, pinned=pinned, band=band)
         with solara.lab.Tab("Network"), Guarded("network"), solara.Columns([3, 2]):
             NetworkView(model, snap, state.selected)
-            NationDetail(model, snap, state.selected.value)
+            NationDetail(model, snap, state.selected.value, pinned)
         with solara.lab.Tab("Nations"), Guarded("table"):
             NationsTable(model, snap, state.selected)
         with solara.lab.Tab("Measures"), Guarded("measures"):
-            MeasuresView(model, snap)
+            MeasuresView(model, snap, pinned, band)
 
 
 @solara.component

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 
 import numpy as np
@@ -23,6 +24,27 @@ HIST_BINS = 40
 HEAT_BINS = 40
 FONT = 'font-family="sans-serif" font-size="12" fill="#444"'
 EVENT_COLOUR = "#8a5a00"  # event marks: a brown no bloc colour uses
+REFERENCE_COLOUR = "#6a3d9a"  # the pinned run: dashed purple, no bloc colour
+BAND_COLOUR = "#7f7f7f"  # seed or forecast band: translucent grey behind the live series
+
+
+@dataclass(frozen=True)
+class Series:
+    """Another run's series on a chart (the pinned reference run), drawn dashed."""
+
+    steps: Sequence[int]
+    values: Sequence[float]
+    label: str
+
+
+@dataclass(frozen=True)
+class BandSeries:
+    """A 5-95% range per step (seeds or posterior draws), drawn as a shaded area."""
+
+    steps: Sequence[int]
+    lo: Sequence[float]
+    hi: Sequence[float]
+    label: str
 
 
 def _event_lines(
@@ -79,45 +101,79 @@ def stacked_area_svg(
     width: int = WIDTH,
     height: int = HEIGHT,
     events: Sequence[tuple[int, str]] = (),
+    reference: tuple[Sequence[int], np.ndarray, str] | None = None,
+    band: tuple[Sequence[int], np.ndarray, np.ndarray, str] | None = None,
 ) -> str:
     """Stacked shares of the US-led, non-aligned and China-led blocs over time.
 
     ``layers`` is (3, T), rows in bloc order US, non-aligned, China, each a share in [0, 1].
     ``current`` marks the step the rest of the page shows (the time scrubber); ``events``
-    ((step, "number: what") pairs) are drawn as numbered dotted lines.
+    ((step, "number: what") pairs) are drawn as numbered dotted lines. ``reference`` (steps,
+    layers, label) is another run's two bloc boundaries, dashed; ``band`` (steps, lo, hi, label;
+    lo and hi (3, T') are 5% and 95% shares) shades the range of the US-led share (lower
+    boundary) and of the China-led share (upper boundary). The time axis stretches to show them
+    whole.
     """
     x0, y0, w, h = _plot_box(width, height)
     steps = np.asarray(steps)
-    first, last = int(steps[0]), int(steps[-1]) if len(steps) > 1 else int(steps[0]) + 1
-    xs = x0 + (steps - first) / max(last - first, 1) * w
-    if len(steps) == 1:  # a single step: show it as a full-width band
-        xs, layers = np.array([x0, x0 + w]), np.repeat(layers, 2, axis=1)
+    first = int(steps[0])
+    ends = [int(steps[-1]) if len(steps) > 1 else first + 1]
+    ends += [int(reference[0][-1])] if reference is not None else []
+    ends += [int(band[0][-1])] if band is not None else []
+    last = max(ends)
+
+    def x_of(step) -> np.ndarray:
+        return x0 + (np.asarray(step, dtype=float) - first) / max(last - first, 1) * w
+
+    def y_of(share) -> np.ndarray:
+        return y0 + h * (1 - np.asarray(share, dtype=float))
+
+    xs = x_of(steps)
+    if len(steps) == 1:  # a single step: show it as a band one month wide
+        xs, layers = np.array([x0, float(x_of(first + 1))]), np.repeat(layers, 2, axis=1)
     top = np.cumsum(layers, axis=0)
     parts = [f'<rect x="{x0}" y="{y0}" width="{w}" height="{h}" fill="#fafafa"/>']
     for k, bloc in enumerate((-1, 0, 1)):
-        upper = y0 + h * (1 - top[k])
-        lower = y0 + h * (1 - (top[k - 1] if k else np.zeros_like(top[k])))
+        upper = y_of(top[k])
+        lower = y_of(top[k - 1] if k else np.zeros_like(top[k]))
         points = [f"{x:.1f},{y:.1f}" for x, y in zip(xs, upper, strict=True)]
         points += [f"{x:.1f},{y:.1f}" for x, y in zip(xs[::-1], lower[::-1], strict=True)]
         parts.append(
             f'<polygon points="{" ".join(points)}" fill="{BLOC_COLOURS[bloc]}" '
             f'fill-opacity="0.8"><title>{BLOC_LABELS[bloc]}</title></polygon>'
         )
+    if band is not None:
+        band_steps, lo, hi, label = band
+        bx = x_of(band_steps)
+        for low, high in ((lo[0], hi[0]), (1 - hi[2], 1 - lo[2])):  # US share; 1 - China share
+            ring = [f"{x:.1f},{y:.1f}" for x, y in zip(bx, y_of(high), strict=True)]
+            ring += [f"{x:.1f},{y:.1f}" for x, y in zip(bx[::-1], y_of(low)[::-1], strict=True)]
+            parts.append(
+                f'<polygon class="cb-band" points="{" ".join(ring)}" fill="{BAND_COLOUR}" '
+                f'fill-opacity="0.35" stroke="{BAND_COLOUR}" stroke-width="0.5">'
+                f"<title>{escape(label)}</title></polygon>"
+            )
+    if reference is not None:
+        ref_steps, ref_layers, label = reference
+        rx = x_of(ref_steps)
+        for boundary in (ref_layers[0], ref_layers[0] + ref_layers[1]):
+            line = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(rx, y_of(boundary), strict=True))
+            parts.append(
+                f'<polyline class="cb-reference" points="{line}" fill="none" '
+                f'stroke="{REFERENCE_COLOUR}" stroke-width="1.6" stroke-dasharray="5,3">'
+                f"<title>{escape(label)}</title></polyline>"
+            )
     for frac in (0.0, 0.25, 0.5, 0.75, 1.0):
         y = y0 + h * (1 - frac)
         parts.append(
             f'<text x="{x0 - 6}" y="{y + 4:.1f}" text-anchor="end" {FONT}>{frac:.0%}</text>'
         )
     if current is not None and first <= current <= last:
-        x = x0 + (current - first) / max(last - first, 1) * w
+        x = float(x_of(current))
         parts.append(
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y0}" y2="{y0 + h}" stroke="#000" stroke-dasharray="4 3"/>'
         )
-    parts.append(
-        _event_lines(
-            events, lambda t: x0 + (t - first) / max(last - first, 1) * w, y0, y0 + h, first, last
-        )
-    )
+    parts.append(_event_lines(events, lambda t: float(x_of(t)), y0, y0 + h, first, last))
     parts.append(_x_ticks(first, last, x0, w, y0 + h))
     parts.append(
         f'<text x="{x0 + w / 2}" y="{height - 2}" text-anchor="middle" {FONT}>month</text>'
@@ -224,19 +280,29 @@ def line_svg(
     height: int = 130,
     bands: tuple[float, float] | None = None,
     events: Sequence[tuple[int, str]] = (),
+    reference: Series | None = None,
+    band: BandSeries | None = None,
 ) -> str:
     """One series over the months of the run, with the first and last value written out and the
     axis labelled in calendar years from ``start`` (YYYY-MM-DD of step 0). With ``bands`` (the two
     bloc thresholds) the y axis spans -1..+1 and the thresholds are drawn as labelled lines.
-    ``events`` ((step, "number: what") pairs) are drawn as numbered dotted lines."""
+    ``events`` ((step, "number: what") pairs) are drawn as numbered dotted lines. A
+    ``reference`` run is drawn dashed and a ``band`` shaded behind; the axes stretch to show
+    them whole, so a band computed to the scenario's end shows where the live run may go."""
     x0, y0, w, h = 40, 18, width - 52, height - 40
     vals = np.asarray(values, dtype=float)
-    lo, hi = float(np.nanmin(vals)), float(np.nanmax(vals))
+    extra = [np.asarray(reference.values, dtype=float)] if reference else []
+    extra += [np.asarray(band.lo, dtype=float), np.asarray(band.hi, dtype=float)] if band else []
+    everything = np.concatenate([vals, *extra])
+    lo, hi = float(np.nanmin(everything)), float(np.nanmax(everything))
     if bands is not None:
         lo, hi = -1.0, 1.0
     if hi - lo < 1e-12:
         lo, hi = lo - 0.5 if lo == 0 else lo * 0.95, hi + 0.5 if hi == 0 else hi * 1.05
-    first, last = steps[0], max(steps[-1], steps[0] + 1)
+    ends = [steps[-1], steps[0] + 1]
+    ends += [reference.steps[-1]] if reference else []
+    ends += [band.steps[-1]] if band else []
+    first, last = steps[0], max(ends)
 
     def x(step: float) -> float:
         return x0 + (step - first) / (last - first) * w
@@ -268,9 +334,26 @@ def line_svg(
         f'font-size="10" fill="#777">{b:+.1f}</text>'
         for b in (bands or ())
     )
+    overlays = ""
+    if band is not None:
+        upper = [f"{x(t):.1f},{y(v):.1f}" for t, v in zip(band.steps, band.hi, strict=True)]
+        lower = [f"{x(t):.1f},{y(v):.1f}" for t, v in zip(band.steps, band.lo, strict=True)]
+        overlays += (
+            f'<polygon class="cb-band" points="{" ".join(upper + lower[::-1])}" '
+            f'fill="{BAND_COLOUR}" fill-opacity="0.25"><title>{escape(band.label)}</title></polygon>'
+        )
+    if reference is not None:
+        ref = " ".join(
+            f"{x(t):.1f},{y(v):.1f}" for t, v in zip(reference.steps, reference.values, strict=True)
+        )
+        overlays += (
+            f'<polyline class="cb-reference" points="{ref}" fill="none" '
+            f'stroke="{REFERENCE_COLOUR}" stroke-width="1.4" stroke-dasharray="5,3">'
+            f"<title>{escape(reference.label)}</title></polyline>"
+        )
     body = (
         f'<rect x="{x0}" y="{y0}" width="{w}" height="{h}" fill="#fafafa" stroke="#ddd"/>'
-        f"{threshold_lines}{_event_lines(events, x, y0, y0 + h, first, last)}"
+        f"{overlays}{threshold_lines}{_event_lines(events, x, y0, y0 + h, first, last)}"
         f'<polyline points="{points}" fill="none" stroke="#333" stroke-width="1.6"/>{marker}'
         f'<text x="{x0 - 4}" y="{y0 + 4}" text-anchor="end" font-family="sans-serif" '
         f'font-size="11" fill="#444">{_fmt(hi)}</text>'

@@ -12,11 +12,13 @@ from html import escape
 from typing import Any
 
 import solara
+import solara.lab
 from mesa.visualization.solara_viz import UserInputs
 from mesa.visualization.utils import force_update, update_counter
 from pydantic import ValidationError
 
 from sim.params import ModelParams
+from sim.viz.comparison import forecast_band, pin, seed_band
 from sim.viz.event_marks import slider_schedule
 from sim.viz.events_menu import PRESETS
 from sim.viz.explorer import ExplorerModel, coerce_seed, scenario_choices
@@ -25,6 +27,8 @@ from sim.viz.run_controls import RunButtons
 from sim.viz.sharing import scenario_yaml
 from sim.viz.state import ExplorerState, tell
 from sim.viz.views import model_event_marks
+
+DEFAULT_BAND_RUNS = 20
 
 
 def pending_problem(model: ExplorerModel, settings: dict[str, Any]) -> str | None:
@@ -48,6 +52,7 @@ def load_scenario_now(state: ExplorerState, name: str) -> None:
     """Picking a scenario loads it at once: sliders show its values, the run starts over."""
     model = ExplorerModel(scenario_name=name)
     state.playing.set(False)
+    state.band.set(None)  # a band belongs to its scenario; the pinned run stays to compare
     state.model.set(model)
     state.settings.set(model.settings())
     state.view_step.set(None)
@@ -175,6 +180,89 @@ def ParameterCard(state: ExplorerState) -> None:
 
 
 @solara.component
+def CompareCard(state: ExplorerState) -> None:
+    """Pin the run as a reference (dashed on every time chart, differences on the map), and
+    compute a band of many runs behind the live charts without blocking the page."""
+    update_counter.get()  # "pin this run" says up to which month
+    request = solara.use_reactive(None)  # (kind, runs, model) of the band asked for last
+    runs = solara.use_reactive(DEFAULT_BAND_RUNS)
+
+    def compute() -> None:
+        if request.value is None:
+            return
+        kind, count, model = request.value
+        make = seed_band if kind == "seeds" else forecast_band
+        what = "seeds" if kind == "seeds" else "posterior draws"
+        state.band_progress.set(f"Computing the band: 0 of {count} {what}")
+        try:
+            band = make(
+                model,
+                count,
+                lambda done: state.band_progress.set(
+                    f"Computing the band: {done} of {count} {what}"
+                ),
+            )
+            state.band.set(band)
+        except Exception as error:  # shown on the page, never a traceback
+            tell(state, f"Band not computed: {type(error).__name__}: {error}")
+        finally:
+            state.band_progress.set(None)
+
+    solara.lab.use_task(compute, dependencies=[request.value], prefer_threaded=True)
+    model = state.model.value
+    busy = state.band_progress.value is not None
+    with solara.Card("Compare", style={"margin-bottom": "8px"}):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+            solara.Button(
+                f"Pin this run (to month {model.step_index})",
+                on_click=lambda: state.pinned.set(pin(state.model.value)),
+                outlined=True,
+                small=True,
+            ).meta(ref="pin")
+            if state.pinned.value is not None:
+                solara.Button(
+                    "Unpin", on_click=lambda: state.pinned.set(None), text=True, small=True
+                )
+        if state.pinned.value is not None:
+            solara.Text(
+                f"Dashed purple on the charts: {state.pinned.value.label}",
+                style="font-size:12px;color:#6a3d9a",
+            ).meta(ref="pinned-label")
+        solara.SliderInt("Runs in a band", value=runs, min=5, max=100, step=5)
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            solara.Button(
+                f"Run {runs.value} seeds",
+                on_click=lambda: request.set(("seeds", runs.value, state.model.value)),
+                disabled=busy,
+                outlined=True,
+                small=True,
+            ).meta(ref="band-seeds")
+            solara.Button(
+                f"Forecast band ({runs.value} draws)",
+                on_click=lambda: request.set(("forecast", runs.value, state.model.value)),
+                disabled=busy,
+                outlined=True,
+                small=True,
+            ).meta(ref="band-forecast")
+            if state.band.value is not None:
+                solara.Button(
+                    "Clear band", on_click=lambda: state.band.set(None), text=True, small=True
+                )
+        if busy:
+            solara.Text(state.band_progress.value, style="font-size:12px").meta(ref="band-progress")
+        elif state.band.value is not None:
+            solara.Text(
+                f"Grey band on the charts: {state.band.value.label}",
+                style="font-size:12px;color:#555",
+            ).meta(ref="band-label")
+        solara.Text(
+            "Seeds: the same parameters, other random draws (noise). Forecast: parameters drawn "
+            "from the posterior calibrated on 2011-2019 (docs/calibration.md).",
+            style="font-size:12px;color:#666;display:block;margin-top:4px",
+        )
+
+
+@solara.component
 def EventCard(state: ExplorerState) -> None:
     update_counter.get()  # the list of triggered events and the month change as the run goes
     choice = solara.use_reactive(next(iter(PRESETS)))
@@ -236,6 +324,7 @@ def Controls(state: ExplorerState) -> None:
     """Everything in the sidebar."""
     ScenarioCard(state)
     RunCard(state)
+    CompareCard(state)
     ParameterCard(state)
     EventCard(state)
     DownloadCard(state)

@@ -35,7 +35,10 @@ def step_frame(state: ExplorerState, model: ExplorerModel) -> None:
 def reset_run(state: ExplorerState) -> None:
     """A new run from the sidebar's settings (scenario, seed, sliders), not playing."""
     state.playing.set(False)
-    state.model.set(ExplorerModel(**state.settings.value))
+    model = ExplorerModel(**state.settings.value)
+    state.model.set(model)
+    if not model.problem:  # the typed seed "5" is the seed 5: no "settings changed" after it
+        state.settings.set(model.settings())
     state.view_step.set(None)
     force_update()
 

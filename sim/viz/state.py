@@ -11,6 +11,7 @@ from typing import Any
 
 import solara
 
+from sim.viz.comparison import PinnedRun, RunBand
 from sim.viz.explorer import ExplorerModel, initial_scenario
 
 
@@ -27,6 +28,9 @@ class ExplorerState:
     steps_per_frame: solara.Reactive[int]
     play_interval: solara.Reactive[int]  # ms between frames while playing
     playing: solara.Reactive[bool]  # the run controls' play/pause; any new model clears it
+    pinned: solara.Reactive[PinnedRun | None]  # the reference run the charts overlay
+    band: solara.Reactive[RunBand | None]  # seeds or forecast band behind the live charts
+    band_progress: solara.Reactive[str | None]  # what the band computation is doing now
 
 
 def use_explorer_state(scenario_name: str | None = None) -> ExplorerState:
@@ -45,6 +49,9 @@ def use_explorer_state(scenario_name: str | None = None) -> ExplorerState:
         steps_per_frame=solara.use_reactive(1),
         play_interval=solara.use_reactive(150),
         playing=solara.use_reactive(False),
+        pinned=solara.use_reactive(None),
+        band=solara.use_reactive(None),
+        band_progress=solara.use_reactive(None),
     )
 
 

@@ -20,7 +20,14 @@ from sim.dynamics import MECHANISMS
 from sim.metrics import METRIC_DEFINITIONS, METRIC_NAMES
 from sim.params import ORGANISATIONS
 from sim.viz import charts
-from sim.viz.colors import BLOC_COLOURS, BLOC_KEYS, BLOC_LABELS, MISSING
+from sim.viz.colors import BLOC_COLOURS, BLOC_KEYS, BLOC_LABELS, MISSING, alignment_hex
+from sim.viz.comparison import (
+    PinnedRun,
+    RunBand,
+    layers_from_metrics,
+    metric_path,
+    nation_differences,
+)
 from sim.viz.event_marks import EventMark, chart_marks, event_marks
 from sim.viz.geometry import (
     MAP_HEIGHT,
@@ -92,32 +99,50 @@ def NetworkWidget(
     """Influence network (SVG) on a fixed layout: node colour = alignment, ring = bloc."""
 
 
+_GRADIENT = (
+    '<span style="display:inline-block;width:140px;height:10px;vertical-align:middle;'
+    "background:linear-gradient(to right,#053061,#4393c3,#f7f7f7,#d6604d,#67001f);"
+    'margin:0 6px"></span>'
+)
+#: A difference of this size from the pinned run gets the palette's end colour.
+DIFFERENCE_SCALE = 0.3
+
+
 def _legend() -> solara.Element:
     items = "".join(
         f'<span style="display:inline-block;width:12px;height:12px;border:2px solid {BLOC_COLOURS[b]};'
         f'margin:0 4px 0 12px;vertical-align:middle"></span>{BLOC_LABELS[b]} bloc outline'
         for b in (-1, 1)
     )
-    gradient = (
-        '<span style="display:inline-block;width:140px;height:10px;vertical-align:middle;'
-        "background:linear-gradient(to right,#053061,#4393c3,#f7f7f7,#d6604d,#67001f);"
-        'margin:0 6px"></span>'
-    )
     return solara.HTML(
         tag="div",
-        unsafe_innerHTML=f"US -1 {gradient} +1 China {items}",
+        unsafe_innerHTML=f"US -1 {_GRADIENT} +1 China {items}",
         style="font-size:12px;color:#444;margin-top:6px",
     )
 
 
 @solara.component
 def WorldMapView(
-    model: CyberBlocModel, snap: Snapshot, selected: solara.Reactive[str | None]
+    model: CyberBlocModel,
+    snap: Snapshot,
+    selected: solara.Reactive[str | None],
+    pinned: PinnedRun | None = None,
 ) -> None:
-    """World map coloured by alignment with bloc outlines; hover and click for details."""
+    """World map coloured by alignment with bloc outlines; hover and click for details. With a
+    pinned run, a switch colours each nation by its difference from that run instead."""
     shapes = solara.use_memo(lambda: [asdict(s) for s in map_shapes().values()], [])
+    show_difference = solara.use_reactive(False)
     fills, strokes = colours(model, snap)
     known = set(fills)
+    difference = pinned is not None and show_difference.value
+    if difference:
+        diffs = nation_differences(model, snap.step, pinned)
+        codes = list(diffs)
+        scaled = np.array([diffs[c] for c in codes]) / DIFFERENCE_SCALE
+        fills = {
+            **dict.fromkeys(fills, MISSING),
+            **dict(zip(codes, alignment_hex(scaled), strict=True)),
+        }
 
     def choose(code: str) -> None:
         if code in known:
@@ -136,7 +161,23 @@ def WorldMapView(
             missing=MISSING,
             event_select=choose,
         ).meta(ref="world-map")
-        _legend()
+        if pinned is not None:
+            solara.Switch(
+                label=f"Colour by difference from the {pinned.label}",
+                value=show_difference,
+            ).meta(ref="map-difference")
+        if difference:
+            solara.HTML(
+                tag="div",
+                unsafe_innerHTML=(
+                    f"alignment now minus the pinned run's at the same month: "
+                    f"-{DIFFERENCE_SCALE} or more toward the US {_GRADIENT} "
+                    f"+{DIFFERENCE_SCALE} or more toward China; grey: not in both worlds"
+                ),
+                style="font-size:12px;color:#444;margin-top:6px",
+            ).meta(ref="map-difference-legend")
+        else:
+            _legend()
 
 
 def _moves_svg(moves: np.ndarray) -> str:
@@ -157,7 +198,9 @@ def _moves_svg(moves: np.ndarray) -> str:
 
 
 @solara.component
-def NationDetail(model: CyberBlocModel, snap: Snapshot, selected: str | None) -> None:
+def NationDetail(
+    model: CyberBlocModel, snap: Snapshot, selected: str | None, pinned: PinnedRun | None = None
+) -> None:
     """The clicked nation: alignment, bloc, memberships and what moved it in this step."""
     with solara.Card("Selected nation", style=CARD_STYLE):
         if not selected or selected not in model.world.index:
@@ -188,10 +231,19 @@ def NationDetail(model: CyberBlocModel, snap: Snapshot, selected: str | None) ->
                 str(model.history.dates[0]),
                 bands=(model.params.us_bloc_threshold, model.params.china_bloc_threshold),
                 events=chart_marks(model_event_marks(model), len(path) - 1),
+                reference=_pinned_nation_path(pinned, selected),
             ),
         ).meta(ref="nation-path")
         solara.Text("What moved it in total since month 0:")
         solara.HTML(tag="div", unsafe_innerHTML=_moves_svg(totals)).meta(ref="nation-totals")
+
+
+def _pinned_nation_path(pinned: PinnedRun | None, code: str) -> charts.Series | None:
+    if pinned is None or code not in pinned.iso3:
+        return None
+    row = pinned.iso3.index(code)
+    path = [float(a[row]) for a in pinned.alignment]
+    return charts.Series(pinned.steps, path, pinned.label)
 
 
 def nation_history(model: CyberBlocModel, row: int, last: int) -> tuple[list[float], np.ndarray]:
@@ -207,7 +259,13 @@ def nation_history(model: CyberBlocModel, row: int, last: int) -> tuple[list[flo
 
 
 @solara.component
-def BlocSharesView(model: CyberBlocModel, snap: Snapshot, width: int = charts.WIDTH) -> None:
+def BlocSharesView(
+    model: CyberBlocModel,
+    snap: Snapshot,
+    width: int = charts.WIDTH,
+    pinned: PinnedRun | None = None,
+    band: RunBand | None = None,
+) -> None:
     """Stacked bloc shares over the whole run so far, by number of nations, population or GDP;
     a dashed line marks the month shown when looking back."""
     measure = solara.use_reactive(MEASURES["count"])
@@ -229,6 +287,25 @@ def BlocSharesView(model: CyberBlocModel, snap: Snapshot, width: int = charts.WI
                 current=current,
                 width=width,
                 events=chart_marks(model_event_marks(model), int(steps[-1])),
+                reference=(
+                    (
+                        pinned.steps,
+                        layers_from_metrics(pinned.metrics, key, pinned.nations),
+                        pinned.label,
+                    )
+                    if pinned is not None
+                    else None
+                ),
+                band=(
+                    (
+                        band.steps,
+                        layers_from_metrics(band.lo, key, band.nations),
+                        layers_from_metrics(band.hi, key, band.nations),
+                        band.label,
+                    )
+                    if band is not None
+                    else None
+                ),
             ),
         ).meta(ref="bloc-shares")
         _bloc_legend()
@@ -471,7 +548,12 @@ def measure_series(model: CyberBlocModel, last: int) -> dict[str, tuple[list[int
 
 
 @solara.component
-def MeasuresView(model: CyberBlocModel, snap: Snapshot) -> None:
+def MeasuresView(
+    model: CyberBlocModel,
+    snap: Snapshot,
+    pinned: PinnedRun | None = None,
+    band: RunBand | None = None,
+) -> None:
     """Every measure the model computes, over the run so far, each with its one-line definition
     (also on hover); a dashed line marks the month shown when looking back."""
     series = measure_series(model, last_step(model))
@@ -495,6 +577,16 @@ def MeasuresView(model: CyberBlocModel, snap: Snapshot) -> None:
                         start,
                         current,
                         events=chart_marks(marks, steps[-1]),
+                        reference=(
+                            charts.Series(pinned.steps, metric_path(pinned, name), pinned.label)
+                            if pinned is not None
+                            else None
+                        ),
+                        band=(
+                            charts.BandSeries(band.steps, band.lo[name], band.hi[name], band.label)
+                            if band is not None
+                            else None
+                        ),
                     ),
                 ).meta(ref=f"measure-{name}")
                 solara.Text(definition, style="font-size:12px;color:#555")

@@ -276,3 +276,33 @@ def test_the_address_bar_replays_the_run_and_the_yaml_export_reruns_it(app_url, 
     assert "China doubles its infrastructure budget" in exported.read_text()
     assert page.problems["page"] == [] and page.problems["external"] == []
     assert page.problems["console"] == [], page.problems["console"]
+
+
+def test_pin_a_run_and_compute_a_band_while_the_page_stays_live(app_url, page):
+    """Issue 12 items 4 and 7: pin, Reset with another seed: the pinned run is dashed on the
+    bloc-share chart; a band of seeds is computed in the background while Step still works."""
+    page.goto(app_url)
+    counter = page.locator(".cb-step")
+    expect(counter).to_have_text("Step 0", timeout=40_000)
+    step = page.get_by_role("button", name="Step", exact=True)
+    for month in (1, 2):
+        step.click()
+        expect(counter).to_have_text(f"Step {month}")
+    page.get_by_role("button", name="Pin this run (to month 2)").click()
+    expect(page.get_by_text("Dashed purple on the charts", exact=False)).to_be_visible()
+    seed = page.get_by_role("textbox", name="Seed")
+    seed.fill("5")
+    page.get_by_role("button", name="Reset").click()
+    expect(counter).to_have_text("Step 0")
+    expect(page.locator("polyline.cb-reference")).to_have_count(2)
+    page.get_by_role("button", name="Run 20 seeds").click()
+    expect(page.get_by_text("Computing the band", exact=False)).to_be_visible()
+    step.click()  # the page answers while the band is computed
+    expect(counter).to_have_text("Step 1")
+    expect(page.get_by_text("Grey band on the charts", exact=False)).to_be_visible(timeout=90_000)
+    expect(page.locator("polygon.cb-band")).to_have_count(2)
+    page.get_by_role("tab", name="Measures").click()
+    expect(page.locator("[title*='Esteban-Ray'] polygon.cb-band")).to_have_count(1)
+    page.screenshot(path=ARTIFACTS / "pin-and-band.png", full_page=True)
+    assert page.problems["page"] == [] and page.problems["external"] == []
+    assert page.problems["console"] == [], page.problems["console"]
