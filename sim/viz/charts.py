@@ -68,6 +68,17 @@ def _event_lines(
     return "".join(parts)
 
 
+def _points(xs: Sequence[float] | np.ndarray, ys: Sequence[float] | np.ndarray) -> str:
+    """SVG "x,y x,y ..." with one decimal (vectorised rounding: charts redraw every frame)."""
+    return " ".join(
+        map(
+            "{},{}".format,
+            np.round(np.asarray(xs, float), 1).tolist(),
+            np.round(np.asarray(ys, float), 1).tolist(),
+        )
+    )
+
+
 def _svg(body: str, title: str, width: int = WIDTH, height: int = HEIGHT) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
@@ -304,13 +315,13 @@ def line_svg(
     ends += [band.steps[-1]] if band else []
     first, last = steps[0], max(ends)
 
-    def x(step: float) -> float:
-        return x0 + (step - first) / (last - first) * w
+    def x(step):  # scalars and arrays alike
+        return x0 + (np.asarray(step, dtype=float) - first) / (last - first) * w
 
-    def y(value: float) -> float:
-        return y0 + h - (value - lo) / (hi - lo) * h
+    def y(value):
+        return y0 + h - (np.asarray(value, dtype=float) - lo) / (hi - lo) * h
 
-    points = " ".join(f"{x(s):.1f},{y(v):.1f}" for s, v in zip(steps, vals, strict=True))
+    points = _points(x(steps), y(vals))
     year0, month0 = int(start[:4]), int(start[5:7])
     ticks = []
     for step in range(first, last + 1):
@@ -336,16 +347,14 @@ def line_svg(
     )
     overlays = ""
     if band is not None:
-        upper = [f"{x(t):.1f},{y(v):.1f}" for t, v in zip(band.steps, band.hi, strict=True)]
-        lower = [f"{x(t):.1f},{y(v):.1f}" for t, v in zip(band.steps, band.lo, strict=True)]
+        bx = x(band.steps)
+        ring = _points(np.concatenate([bx, bx[::-1]]), y(np.concatenate([band.hi, band.lo[::-1]])))
         overlays += (
-            f'<polygon class="cb-band" points="{" ".join(upper + lower[::-1])}" '
+            f'<polygon class="cb-band" points="{ring}" '
             f'fill="{BAND_COLOUR}" fill-opacity="0.25"><title>{escape(band.label)}</title></polygon>'
         )
     if reference is not None:
-        ref = " ".join(
-            f"{x(t):.1f},{y(v):.1f}" for t, v in zip(reference.steps, reference.values, strict=True)
-        )
+        ref = _points(x(reference.steps), y(reference.values))
         overlays += (
             f'<polyline class="cb-reference" points="{ref}" fill="none" '
             f'stroke="{REFERENCE_COLOUR}" stroke-width="1.4" stroke-dasharray="5,3">'
