@@ -821,7 +821,7 @@ def report(
             EXIT_CANNOT_WRITE,
         )
         return
-    console.print(f"report: [bold]{written}[/]", highlight=False)
+    console.print(f"report: [bold]{written}[/]", highlight=False, soft_wrap=True)
 
 
 @app.command()
