@@ -27,6 +27,8 @@ from typing import Any
 
 import pandas as pd
 
+from sim.metrics import METRIC_DEFINITIONS
+
 KINDS = ("run", "compare", "sweep")
 #: Written into the folder by default; a sweep's name starts with '_' so that
 #: ``pandas.read_parquet(sweep_folder)`` keeps reading only the results parts.
@@ -290,8 +292,6 @@ def run_report(folder: Path, manifest: dict[str, Any]) -> Report:
             + ".",
         )
     )
-    from sim.metrics import METRIC_DEFINITIONS
-
     metrics = summary.get("final_metrics", {})
     results.tables.append(
         Table(
@@ -304,7 +304,14 @@ def run_report(folder: Path, manifest: dict[str, Any]) -> Report:
     if fit.is_file():
         frame = pd.read_csv(fit).rename(columns={"Unnamed: 0": "predictor"})
         results.tables.append(
-            frame_table(frame, "Fit against the observed alignment (hindcast)", fit.name)
+            frame_table(
+                frame,
+                "Fit against the observed alignment (hindcast)",
+                fit.name,
+                note="The model row scores an ensemble of seeds of this scenario (sim.hindcast) "
+                "against the observed series; the other rows are simple baselines. Lower RMSE "
+                "and CRPS are better; skill_vs_persistence above 0 beats 'nothing changes'.",
+            )
         )
     groups = folder / "groups.parquet"
     if groups.is_file():
@@ -632,7 +639,7 @@ def sweep_report(folder: Path, manifest: dict[str, Any]) -> Report:
             "No `run.py analyze` output yet: the table below is computed from the runs now; "
             "indices and figures appear once `run.py analyze` has run."
         )
-    results.tables.append(points_table(points, outcomes))
+    results.tables += points_tables(points, outcomes)
     for name, title in (
         ("sobol.csv", "Sobol indices (S1, ST, with 95% bootstrap half-widths)"),
         ("sobol_second_order.csv", "Second-order Sobol indices"),
@@ -643,14 +650,22 @@ def sweep_report(folder: Path, manifest: dict[str, Any]) -> Report:
             results.tables.append(frame_table(frame, title, f"_analysis/{name}"))
     discovery = analysis / "discovery"
     if (discovery / "box.csv").is_file():
+        found = discovery / "discovery.json"
+        about = _read_json(found) if found.is_file() else {}
+        note = (
+            f"Condition {about['condition']}: met by {about['cases']} of {about['runs']} runs. "
+            f"The box (step {about['chosen_step']} of the peeling trajectory) holds "
+            f"{fmt(about['coverage'])} of those runs (coverage), and {fmt(about['density'])} of "
+            "the runs inside it meet the condition (density)."
+            if about
+            else "The condition is named in the title of the peeling-trajectory figure."
+        )
         results.tables.append(
             frame_table(
                 pd.read_csv(discovery / "box.csv"),
-                "Scenario discovery (PRIM): the box",
+                "Scenario discovery (PRIM): the parameter ranges where the condition holds",
                 "_analysis/discovery/box.csv",
-                note="The ranges of the varied parameters inside which the condition (named in "
-                "the title of the peeling-trajectory figure) holds most often; its coverage and "
-                "density are in the trajectory below.",
+                note=note,
             )
         )
         trajectory = discovery / "peeling_trajectory.csv"
@@ -716,35 +731,41 @@ def sweep_report(folder: Path, manifest: dict[str, Any]) -> Report:
     )
 
 
-def points_table(points: pd.DataFrame, outcomes: list[str]) -> Table:
-    """One row per design point: its parameter values, then per outcome the mean with its 95%
-    confidence interval and the range of the middle 95% of single runs."""
+def points_tables(points: pd.DataFrame, outcomes: list[str]) -> list[Table]:
+    """Per outcome, one row per design point: its parameter values, the number of runs, the
+    mean with its 95% confidence interval and the range of the middle 95% of single runs."""
     if points.empty or not outcomes:
-        return Table("Design points", ["point"], [], note="No runs with results yet.")
+        return [Table("Design points", ["point"], [], note="No runs with results yet.")]
     keys = list(points.columns[: list(points.columns).index("outcome")])
-    wide = points[points["outcome"].isin(outcomes)]
-    rows = []
-    for _, group in wide.groupby("point", sort=True):
-        first = group.iloc[0]
-        row = [fmt(first[k]) for k in keys] + [fmt(first["n"])]
-        by = group.set_index("outcome")
-        for outcome in outcomes:
-            if outcome in by.index:
-                r = by.loc[outcome]
-                row += [
-                    interval(r["mean"], r["ci95_low"], r["ci95_high"]),
-                    f"{fmt(r['p2_5'])} to {fmt(r['p97_5'])}",
-                ]
-            else:
-                row += [MISSING, MISSING]
-        rows.append(row)
-    columns = [*keys, "runs"]
+    tables = []
     for outcome in outcomes:
-        columns += [f"{outcome}: mean [95% CI]", f"{outcome}: middle 95% of runs"]
-    note = "Final step of each run, across the point's replicates (_analysis/points.csv)."
-    if len(rows) > MAX_ROWS:
-        note += f" First {MAX_ROWS} of {len(rows)} points."
-    return Table("Design points", columns, rows[:MAX_ROWS], note=note)
+        rows = points[points["outcome"] == outcome].sort_values("point")
+        if rows.empty:
+            continue
+        table = frame_table(
+            pd.DataFrame(
+                {
+                    **{key: rows[key] for key in keys},
+                    "runs": rows["n"],
+                    "mean [95% CI]": [
+                        interval(*values)
+                        for values in zip(
+                            rows["mean"], rows["ci95_low"], rows["ci95_high"], strict=True
+                        )
+                    ],
+                    "middle 95% of runs": [
+                        f"{fmt(low)} to {fmt(high)}"
+                        for low, high in zip(rows["p2_5"], rows["p97_5"], strict=True)
+                    ],
+                }
+            ),
+            f"{outcome} at the end of the runs, per design point",
+            "_analysis/points.csv",
+            note=METRIC_DEFINITIONS.get(outcome, ""),
+        )
+        table.folded = len(rows) > 40
+        tables.append(table)
+    return tables
 
 
 # --- entry points -------------------------------------------------------------------------------

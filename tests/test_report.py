@@ -134,6 +134,13 @@ def test_sweep_report_holds_points_prim_and_provenance(folders):
     box = pd.read_csv(folder / "_analysis" / "discovery" / "box.csv")
     for _, row in box.iterrows():
         assert f"{row['parameter']} {f4(row['lower'])} {f4(row['upper'])}" in " ".join(text.split())
+    about = json.loads((folder / "_analysis" / "discovery" / "discovery.json").read_text())
+    assert about["condition"] == "china_gdp_share > 0.25"
+    assert (
+        f"Condition china_gdp_share &gt; 0.25: met by {about['cases']} of {about['runs']} runs"
+        in written.read_text()
+    )
+    assert f"holds {f4(about['coverage'])} of those runs" in text
     manifest = json.loads((folder / "_manifest.json").read_text())
     for value in (
         manifest["sweep_hash"],
