@@ -237,3 +237,29 @@ def test_bad_folders_exit_2_with_one_line(tmp_path):
             assert "run, compare or sweep" in lines[0], (label, lines[0])
         assert "Traceback" not in result.output
         assert not (folder / "report.html").exists()
+
+
+def test_older_folders_still_report_and_say_what_is_missing(folders, tmp_path):
+    """A compare folder from before manifests recorded provenance, a run folder from before the
+    switch log and group table: the page is written and says what the folder does not hold."""
+    compare = tmp_path / "compare"
+    shutil.copytree(folders["compare"], compare)
+    manifest = json.loads((compare / "manifest.json").read_text())
+    for key in ("versions", "git_commit", "command", "created"):
+        del manifest[key]
+    (compare / "manifest.json").write_text(json.dumps(manifest))
+    _, page = report(compare)
+    assert "git commit not recorded" in " ".join(page.body.split())
+    assert "Package versions" not in page.body
+
+    run = tmp_path / "run"
+    shutil.copytree(folders["run"], run)
+    (run / "switches.csv").unlink()
+    (run / "groups.parquet").unlink()
+    _, page = report(run)
+    text = " ".join(page.body.split())
+    assert "this folder has no switch log (switches.csv)" in text
+    assert "Organisations and regions" not in text
+    summary = json.loads((run / "summary.json").read_text())
+    for entry in summary["switched"]:
+        assert f"{entry['name']} {entry['iso3']}" in text
