@@ -473,6 +473,7 @@ def compare(
 
     from sim import compare as cmp
     from sim.outputs import OutputExistsError, atomic_dir, fresh_output_dir
+    from sim.provenance import git_commit, package_versions
 
     try:
         resolved = [load_scenario(path) for path in scenarios]
@@ -498,6 +499,11 @@ def compare(
             "scenarios": [r.scenario.model_dump(mode="json") for r in resolved],
             "content_hashes": [r.content_hash for r in resolved],
             "replicates": replicates,
+            # where the numbers came from, as a run's manifest records it (run.py report shows it)
+            "versions": package_versions(),
+            "git_commit": git_commit(),
+            "command": sys.argv,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
         }
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     if quiet:
@@ -789,6 +795,33 @@ def analyze(
         console.print(box)
         console.print(f"peeling trajectory and figure: {written[0].parent}", highlight=False)
     console.print(f"{len(report.points)} rows in points table; files in [bold]{report.folder}[/]")
+
+
+@app.command()
+def report(
+    folder: Annotated[Path, typer.Argument(help="A run, compare or sweep results folder.")],
+    out: Annotated[
+        Path | None,
+        typer.Option(help="HTML file (default FOLDER/report.html; a sweep's _report.html)."),
+    ] = None,
+) -> None:
+    """One self-contained HTML page that reads the folder as a study: question, scenarios and
+    parameters, results with intervals, figures, switches, provenance. No network needed."""
+    from sim.report import ReportError, write_report
+
+    try:
+        written = write_report(folder, out)
+    except ReportError as error:
+        fail(str(error))
+        return
+    except OSError as error:
+        fail(
+            f"{error.filename or out or folder}: cannot write the report "
+            f"({error.strerror or error})",
+            EXIT_CANNOT_WRITE,
+        )
+        return
+    console.print(f"report: [bold]{written}[/]", highlight=False, soft_wrap=True)
 
 
 @app.command()

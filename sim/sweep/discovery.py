@@ -11,6 +11,7 @@ with a number; it is parsed, never evaluated as code.
 
 from __future__ import annotations
 
+import json
 import operator
 import re
 from dataclasses import dataclass
@@ -82,7 +83,8 @@ def discover(runs: pd.DataFrame, names: list[str], kept: list[str], condition: s
 
 
 def write(result: Discovery, folder: Path) -> list[Path]:
-    """peeling_trajectory.csv, box.csv and the trade-off figure."""
+    """peeling_trajectory.csv, box.csv, discovery.json (the condition and the chosen box's
+    coverage and density) and the trade-off figure."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -92,6 +94,17 @@ def write(result: Discovery, folder: Path) -> list[Path]:
     paths = [folder / "peeling_trajectory.csv", folder / "box.csv", folder / "tradeoff.png"]
     result.trajectory.to_csv(paths[0], index_label="step")
     result.box.to_csv(paths[1], index_label="parameter")
+    step = result.trajectory.iloc[result.chosen]
+    summary = {  # what the box answers, for readers of the folder (run.py report shows it)
+        "condition": result.condition,
+        "cases": result.cases,
+        "runs": result.runs,
+        "chosen_step": result.chosen,
+        "coverage": float(step["coverage"]),
+        "density": float(step["density"]),
+    }
+    (folder / "discovery.json").write_text(json.dumps(summary, indent=2) + "\n")
+    paths.append(folder / "discovery.json")
     fig, ax = plt.subplots(figsize=(5.5, 4.2))
     points = ax.scatter(
         result.trajectory["coverage"],
