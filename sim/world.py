@@ -34,6 +34,14 @@ def _flag(frame: pd.DataFrame, column: str) -> np.ndarray:
     return frame[column].to_numpy(dtype=float) if column in frame else np.zeros(len(frame))
 
 
+def sco_strength(frame: pd.DataFrame) -> np.ndarray:
+    """SCO membership strength per nation from the table's three role flags (ROLE_STRENGTH;
+    a nation holding several flags counts at its strongest role)."""
+    return np.maximum.reduce(
+        [_flag(frame, f"sco_{role}") * strength for role, strength in ROLE_STRENGTH.items()]
+    )
+
+
 def membership_from_frame(frame: pd.DataFrame) -> np.ndarray:
     """Nations x organisations strength matrix from the table's 0/1 membership columns."""
     n = len(frame)
@@ -41,14 +49,7 @@ def membership_from_frame(frame: pd.DataFrame) -> np.ndarray:
     simple = ["brics", "five_eyes", "nato", "eu", "asean", "gcc", "csto", "nam"]
     for org in simple:
         strength[:, ORGANISATIONS.index(org)] = _flag(frame, org)
-    sco = np.maximum.reduce(
-        [
-            _flag(frame, "sco_member") * ROLE_STRENGTH["member"],
-            _flag(frame, "sco_observer") * ROLE_STRENGTH["observer"],
-            _flag(frame, "sco_dialogue_partner") * ROLE_STRENGTH["dialogue_partner"],
-        ]
-    )
-    strength[:, ORGANISATIONS.index("sco")] = sco
+    strength[:, ORGANISATIONS.index("sco")] = sco_strength(frame)
     strength[:, ORGANISATIONS.index("african_union")] = _flag(frame, "african_union") * (
         1.0 - _flag(frame, "au_suspended")
     )

@@ -191,3 +191,30 @@ def test_intermediate_region_splits_sub_saharan_africa(by_iso):
     assert by_iso.loc["NGA", "intermediate_region"] == "Western Africa"
     assert by_iso.loc["KEN", "intermediate_region"] == "Eastern Africa"
     assert by_iso.loc["FRA", "intermediate_region"] == "Western Europe"  # falls back to sub-region
+
+
+def test_sco_strength_is_the_strongest_role_held(df):
+    """One SCO mapping for the model's membership matrix and the starting tie score: member 1,
+    observer 0.5, dialogue partner 0.25 (sim.world.ROLE_STRENGTH)."""
+    import numpy as np
+
+    from sim.data.initial_alignment import tie_score
+    from sim.world import sco_strength
+
+    flags = pd.DataFrame(
+        {
+            "sco_member": [1, 0, 0, 0, 1],
+            "sco_observer": [0, 1, 0, 0, 1],
+            "sco_dialogue_partner": [0, 0, 1, 0, 0],
+        }
+    )
+    np.testing.assert_array_equal(sco_strength(flags), [1.0, 0.5, 0.25, 0.0, 1.0])
+    real = df.set_index("iso3")
+    strengths = dict(zip(real.index, sco_strength(real), strict=True))
+    assert strengths["CHN"] == 1.0 and strengths["MNG"] == 0.5
+    assert strengths["TUR"] == strengths["NPL"] == 0.25
+    # the tie score sees the same strengths: a dialogue partner leans more to China than a
+    # copy of itself without the SCO role
+    nepal = real.loc[["NPL"]].reset_index().assign(bri_mou=0)  # its other 0.1-level tie
+    without = nepal.assign(sco_dialogue_partner=0)
+    assert tie_score(nepal).iloc[0] > tie_score(without).iloc[0]

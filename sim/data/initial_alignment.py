@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim import ties
+from sim.world import sco_strength
 
 # The weights and the tie levels live in sim/ties.py (one definition for data and model).
 W_VOTES = ties.W_VOTES
@@ -33,11 +34,7 @@ def tie_score(nations: pd.DataFrame) -> pd.Series:
     """Security-tie score in [-1, 1] per nation (indexed by iso3): ``sim.ties.tie_score`` on the
     table's columns, the one definition the model also uses when ties change."""
     n = _by_iso3(nations)
-    sco = np.select(
-        [n["sco_member"].astype(bool), n["sco_observer"].astype(bool)],
-        [1.0, 0.5],
-        np.where(n["sco_dialogue_partner"].astype(bool), 0.25, 0.0),
-    )
+    sco = sco_strength(n)
     score = ties.tie_score(
         security_tie=n["security_tie"].to_numpy(float),
         eu=n["eu"].to_numpy(float),
