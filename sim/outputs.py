@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -87,6 +87,17 @@ def check_replaceable(target: Path) -> None:
         )
 
 
+def _discard_and_raise(temporary: Path, target: Path, doing: str, problem: OSError) -> NoReturn:
+    """Remove this run's temporary folder and report why nothing was kept (an OutputError,
+    which already says so, goes on as it is)."""
+    shutil.rmtree(temporary, ignore_errors=True)
+    if isinstance(problem, OutputError):
+        raise problem
+    raise OutputWriteError(
+        f"{target}: cannot {doing} ({problem.strerror or problem}); nothing of this run was kept"
+    ) from None
+
+
 @contextlib.contextmanager
 def atomic_dir(target: Path, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary folder next to ``target``; move it into place only on success.
@@ -118,13 +129,7 @@ def atomic_dir(target: Path, overwrite: bool = False) -> Iterator[Path]:
     try:
         yield temporary
     except OSError as problem:
-        shutil.rmtree(temporary, ignore_errors=True)
-        if isinstance(problem, OutputError):
-            raise
-        raise OutputWriteError(
-            f"{target}: cannot write the results ({problem.strerror or problem}); nothing of "
-            "this run was kept"
-        ) from None
+        _discard_and_raise(temporary, target, "write the results", problem)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
@@ -135,13 +140,7 @@ def atomic_dir(target: Path, overwrite: bool = False) -> Iterator[Path]:
             retired = target.parent / f".{target.name}.old-{os.getpid()}-{secrets.token_hex(3)}"
             target.rename(retired)
         except OSError as problem:
-            shutil.rmtree(temporary, ignore_errors=True)
-            if isinstance(problem, OutputError):
-                raise
-            raise OutputWriteError(
-                f"{target}: cannot replace it ({problem.strerror or problem}); nothing of this "
-                "run was kept"
-            ) from None
+            _discard_and_raise(temporary, target, "replace it", problem)
     try:
         os.rename(temporary, target)  # fails if another run created target meanwhile
     except OSError as problem:
