@@ -752,14 +752,22 @@ def analyze(
         return
     for note in report.notes:
         errors.print(f"[yellow]note:[/] {note}", highlight=False)
+    if report.scenarios is not None:
+        print_interval_table(
+            report.scenarios,
+            "scenario",
+            "Scenarios at the final step: mean (middle 95% of runs) over every design point "
+            "and replicate",
+        )
     if report.sensitivity is not None and not report.sensitivity.empty:
         key = "ST" if report.method == "sobol" else "mu_star"
+        by = ["scenario", "outcome"] if "scenario" in report.sensitivity else ["outcome"]
         table = Table(title=f"Most influential parameter per outcome ({report.method}, {key})")
-        for column in ("outcome", "parameter", key):
+        for column in (*by, "parameter", key):
             table.add_column(column)
-        for outcome_name, group in report.sensitivity.groupby("outcome", sort=False):
+        for labels, group in report.sensitivity.groupby(by, sort=False):
             best = group.sort_values(key, ascending=False).iloc[0]
-            table.add_row(str(outcome_name), str(best["parameter"]), f"{best[key]:.3f}")
+            table.add_row(*map(str, labels), str(best["parameter"]), f"{best[key]:.3f}")
         console.print(table)
     if discover:
         from sim.sweep import discovery
@@ -789,6 +797,26 @@ def analyze(
         console.print(box)
         console.print(f"peeling trajectory and figure: {written[0].parent}", highlight=False)
     console.print(f"{len(report.points)} rows in points table; files in [bold]{report.folder}[/]")
+
+
+def print_interval_table(frame, row: str, title: str) -> None:
+    """A long table (``row``, outcome, mean, p2_5, p97_5) as rows x outcomes, each cell
+    'mean (low-high)'."""
+    table = Table(title=title)
+    outcomes = list(dict.fromkeys(frame["outcome"]))
+    table.add_column(row)
+    for outcome in outcomes:
+        table.add_column(outcome.replace("_", " "), justify="right")
+    for label, group in frame.groupby(row, sort=False):
+        cells = group.set_index("outcome")
+        table.add_row(
+            str(label),
+            *(
+                f"{cells.at[o, 'mean']:.3g} ({cells.at[o, 'p2_5']:.3g}-{cells.at[o, 'p97_5']:.3g})"
+                for o in outcomes
+            ),
+        )
+    console.print(table)
 
 
 @app.command()
