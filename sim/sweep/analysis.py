@@ -268,9 +268,7 @@ def analyze(
         on = f" (scenario {label})" if label else ""
         complete = not sub_runs.empty and sub_runs["point"].nunique() == per_point
         if kind in ("sobol", "morris") and not complete:
-            report.notes.append(
-                f"{kind} indices need results for every design point{on}; skipped"
-            )
+            report.notes.append(f"{kind} indices need results for every design point{on}; skipped")
             continue
         if kind == "sobol":
             second_order = bool(manifest["sweep"]["design"].get("second_order"))

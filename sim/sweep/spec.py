@@ -352,7 +352,7 @@ class SweepSpec(BaseModel):
                         f"order as point 0 ({', '.join(keys)})"
                     )
             return self
-        if not self.vary and not (kind == "grid" and self.scenarios):
+        if not self.vary and kind != "grid":  # a grid of nothing: one point (replicates only)
             raise ValueError(f"design '{kind}' needs at least one parameter under 'vary'")
         for path, parameter in self.vary.items():
             if kind == "grid" and parameter.values is None and parameter.num is None:
