@@ -719,3 +719,26 @@ def resolve_scenario(
     if with_nations:
         nations = resolve_nations(scenario, scenario_path or Path("<memory>"), {})
     return scenario, nations
+
+
+# --- JSON Schema ----------------------------------------------------------------------------------
+SCHEMA_PATH = Path(__file__).resolve().parent.parent.parent / "docs" / "sweep.schema.json"
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of a sweep file (editors use it to complete and check YAML files)."""
+    schema = SweepSpec.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "cyberbloc sweep"
+    design = schema["properties"]["design"]
+    # ``design: grid`` is short for ``design: {kind: grid}`` (SweepSpec._shorthand).
+    schema["properties"]["design"] = {
+        "anyOf": [{"type": "string", "enum": list(DESIGN_KINDS)}, design],
+        "description": "The design: a kind name, or a mapping with 'kind' and its settings.",
+    }
+    schema["anyOf"] = [{"required": ["base"]}, {"required": ["scenarios"]}]
+    return schema
+
+
+def json_schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
