@@ -140,6 +140,7 @@ def run(
         overrides.append(f"start={start}")
         origins.append(f"--start {start}")
     started = datetime.now(UTC)
+    master = 0  # the replicate study's master seed (with --replicates)
     try:
         resolved = load_scenario(scenario, overrides, origins)
         if replicates is not None:
@@ -226,7 +227,15 @@ def run(
         print(target)
 
 
-def run_replicate_study(resolved, overrides, master, replicates, workers, scheduler, quiet):
+def run_replicate_study(
+    resolved,
+    overrides: list[str],
+    master: int,
+    replicates: int,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
+):
     """``run --replicates``: the scenario (with the command's overrides) for N seeds through the
     sweep engine; returns the final-step table (one row per replicate, every metric) and its
     summary (``sim.studies.replicate_summary``). Exits with a one-line error on bad input."""
@@ -818,7 +827,13 @@ def sweep(
     if not quiet:
         console.print(f"[bold]{spec.name}[/]: {spec.question}")
         console.print(
-            f"{prepared.design.kind} design: {prepared.design.points} points x "
+            f"{prepared.design.kind} design: {prepared.design.points} points"
+            + (
+                f" ({prepared.design.scenario_points} x {len(prepared.loaded.factor)} scenarios)"
+                if prepared.design.scenario_points
+                else ""
+            )
+            + " x "
             f"{spec.replicates} replicates = {prepared.total_runs} runs; "
             + (f"resuming, {done} done; " if prepared.resumed else "")
             + f"{prepared.executor.description}; results in {prepared.folder}",

@@ -170,7 +170,7 @@ def test_bad_scenario_lists_fail_with_one_line(
     result = CliRunner().invoke(app, ["sweep", str(path), "--workers", "1"])
     assert result.exit_code == 2
     lines = [line for line in result.output.strip().splitlines() if line.strip()]
-    assert len(lines) == 1 or " ".join(lines).count("error:") == 1
+    assert len(lines) == 1 and lines[0].startswith("error:"), lines
 
 
 def test_base_and_scenarios_together_are_refused(scenarios: Path) -> None:

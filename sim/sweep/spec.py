@@ -8,6 +8,8 @@ by their dotted path — the same paths ``run.py run --set`` takes, e.g.
     -> apply ``fixed`` overrides -> probe every varied path at its extremes through the
     scenario schema
 
+With ``scenarios: [a, b, ...]`` instead of ``base`` every scenario is resolved and probed the
+same way (the scenario factor, crossed with the design in ``sim.sweep.design``),
 so a typo in a path, a value the scenario would reject or a design that cannot work fails before
 any run starts, with the scenario loader's one-line style: ``file:line: field: what is allowed``.
 Format reference: docs/sweeps.md.
@@ -291,7 +293,8 @@ class AnalysisSpec(BaseModel):
 
 
 class SweepSpec(BaseModel):
-    """One study: a base scenario, what varies, the design, replicates, seed, outputs."""
+    """One study: a base scenario (or several: the scenario factor), what varies, the design,
+    replicates, seed, outputs."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
