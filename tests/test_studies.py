@@ -189,6 +189,9 @@ def test_compare_is_the_same_for_one_or_two_workers_and_uses_common_seeds(
     one = compare.compare_runs(resolved, 4, tmp_path / "one", workers=1)
     two = compare.compare_runs(resolved, 4, tmp_path / "two", workers=2)
     pd.testing.assert_frame_equal(one, two)
+    # one chunk per scenario, so two workers both get work
+    status = json.loads((tmp_path / "two" / "sweep" / "_status.json").read_text())
+    assert status["sessions"][-1]["chunk_runs"] == 4
     assert len(one) == 2 * 4 * 2  # scenarios x replicates x dates (step 0 and the final 6)
     end = one[one["date"] == one["date"].max()]
     assert end.groupby("replicate")["seed"].nunique().eq(1).all()

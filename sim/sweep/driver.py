@@ -258,6 +258,10 @@ def prepare(
         store.close()
         raise
     block = block_runs(loaded.spec.replicates, context.stack, context.stack_points)
+    if design.scenario_points:
+        # Blocks never mix scenarios: a window of stacked points holds one block per scenario,
+        # so size chunks by one scenario's share, or a small comparison is one chunk on one core.
+        block = min(block, design.scenario_points * loaded.spec.replicates)
     runs = chunk_runs or default_chunk_runs(len(missing), block, executor)
     return PreparedSweep(
         loaded, design, store, executor, context, missing, total, resumed, retried, runs
