@@ -293,8 +293,7 @@ class AnalysisSpec(BaseModel):
 
 
 class SweepSpec(BaseModel):
-    """One study: a base scenario (or several: the scenario factor), what varies, the design,
-    replicates, seed, outputs."""
+    """One study: base scenario(s), what varies, the design, replicates, seed, outputs."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
