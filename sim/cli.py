@@ -933,7 +933,7 @@ def analyze(
         errors.print(f"[yellow]note:[/] {note}", highlight=False)
     if report.scenarios is not None:
         print_interval_table(
-            report.scenarios,
+            report.scenarios[report.scenarios["outcome"].isin(report.outcomes)],
             "scenario",
             "Scenarios at the final step: mean (middle 95% of runs) over every design point "
             "and replicate",

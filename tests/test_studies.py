@@ -259,3 +259,16 @@ def test_sweep_json_schema_is_current_and_knows_scenarios() -> None:
     assert schema["properties"]["scenarios"]["anyOf"][0]["type"] == "array"
     result = CliRunner().invoke(app, ["schema", "--sweep"])
     assert result.exit_code == 0 and json.loads(result.output) == schema
+
+
+def test_library_sweep_with_a_scenario_factor_loads_and_counts_its_runs() -> None:
+    from sim.sweep.design import build_design
+    from sim.sweep.driver import planned_runs
+
+    loaded = load_sweep("budget_by_scenario")
+    assert list(loaded.factor) == ["baseline", "us_max_pressure", "digital_silk_road_surge"]
+    design = build_design(loaded.spec, list(loaded.factor))
+    assert design.points == 4 * 3 and design.scenario_points == 4
+    assert planned_runs(loaded.spec) == 4 * 3 * 10
+    # the fixed horizon applies to every scenario
+    assert {resolved.scenario.steps for resolved, _ in loaded.factor.values()} == {120}

@@ -55,6 +55,7 @@ class AnalysisReport:
     runs: int = 0
     expected_runs: int = 0
     scenarios: pd.DataFrame | None = None  # per scenario and outcome, with a scenario factor
+    outcomes: list[str] = field(default_factory=list)  # the ones indices and figures are for
 
 
 def load_runs(
@@ -234,7 +235,13 @@ def analyze(
     runs = load_runs(store.folder, final_only=True)
     expected = manifest["design"]["runs"]
     report = AnalysisReport(
-        target, pd.DataFrame(), None, None, runs=len(runs), expected_runs=expected
+        target,
+        pd.DataFrame(),
+        None,
+        None,
+        runs=len(runs),
+        expected_runs=expected,
+        outcomes=list(chosen),
     )
     if len(runs) < expected:
         failed = len(store.failures())
