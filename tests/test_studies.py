@@ -132,21 +132,25 @@ def test_sobol_indices_are_computed_within_each_scenario(scenarios: Path, tmp_pa
             "parameters.china_budget": {"range": [0.0, 4.0]},
         },
         "design": {"kind": "sobol", "samples": 8},
-        "outputs": {"metrics": ["china_gdp_share"]},
+        "outputs": {"metrics": ["mean_alignment"]},
+        "analysis": {"outcomes": ["mean_alignment"]},
     }
     path = with_scenarios(
-        write_sweep(scenarios, "sobol_crossed", **body), ["tiny.yaml", "tiny_push.yaml"]
+        write_sweep(scenarios, "sobol_crossed", **body), ["tiny.yaml", "tiny_long.yaml"]
     )
     run_sweep(path, out=tmp_path / "s", workers=1)
     report = analyze(tmp_path / "s", figures=False)
     assert report.method == "sobol"
-    assert set(report.sensitivity["scenario"]) == {"tiny", "tiny_push"}
+    assert set(report.sensitivity["scenario"]) == {"tiny", "tiny_long"}
     # each scenario's indices equal those of its own sweep
-    alone = with_scenarios(write_sweep(scenarios, "sobol_alone", **body), None, "tiny_push.yaml")
+    alone = with_scenarios(write_sweep(scenarios, "sobol_alone", **body), None, "tiny_long.yaml")
     run_sweep(alone, out=tmp_path / "alone", workers=1)
     own = analyze(tmp_path / "alone", figures=False).sensitivity
-    mine = report.sensitivity[report.sensitivity["scenario"] == "tiny_push"]
+    mine = report.sensitivity[report.sensitivity["scenario"] == "tiny_long"]
     np.testing.assert_allclose(mine["ST"].to_numpy(), own["ST"].to_numpy())
+    # ... and differ from the other scenario's (9 steps and another event against 6)
+    other = report.sensitivity[report.sensitivity["scenario"] == "tiny"]
+    assert not np.allclose(other["ST"].to_numpy(), own["ST"].to_numpy())
 
 
 @pytest.mark.parametrize(
