@@ -24,7 +24,19 @@ of the main process plus its workers, sampled every 0.1 s with psutil; flat mean
 not grow with the number of runs (target: < 1 GiB at 100,000 runs). These runs use 24 steps:
 memory does not depend on the run length, and it keeps the 100,000-run sweep to minutes.
 
+End to end, as a user runs a study (issue 11 item 9): the `run.py sweep` command versus a
+script calling ``mesa.batch_run`` over ``CyberBlocModel`` (the class the README tells users to
+batch_run), each a fresh subprocess (interpreter start-up, imports, validation and writing
+included on both sides), all local cores on both sides, 120-month baseline runs, the same number
+of timings each (best of E2E_REPEATS). Then a tight loop: the update arithmetic written in place
+on preallocated (runs x nations) arrays, one generator per run, no allocation per step, in this
+process on one core: the physical limit for the same runs. Targets: the sweep command >= 10x
+batch_run(CyberBlocModel) at 200 runs and >= 20x at 10,000 runs (batch_run at 10,000 runs is
+extrapolated from its 200-run rate: it would take half an hour), and the sweep's runs/s per core
+within 1.5x of the tight loop's.
+
 Usage: uv run python benchmarks/bench_sweep.py [--memory 1000,10000,100000] [--no-memory]
+                                                [--no-e2e] [--e2e-large 10000]
 """
 
 from __future__ import annotations
@@ -205,6 +217,216 @@ def check_same_numbers(out: Path, finals: dict[float, np.ndarray]) -> float:
     return gap
 
 
+# --- end to end: the sweep command vs batch_run(CyberBlocModel) vs a tight loop ----------------------
+E2E_STEPS = 120
+E2E_REPEATS = 2
+
+BATCH_RUN_SCRIPT = """
+import sys
+import mesa
+from sim.model import CyberBlocModel
+budgets, iterations, steps, cores = eval(sys.argv[1])
+rows = mesa.batch_run(
+    CyberBlocModel,
+    parameters={"china_budget": budgets, "collect_agent_data": False},
+    iterations=iterations,
+    max_steps=steps,
+    number_processes=cores,
+    data_collection_period=-1,
+    display_progress=False,
+)
+assert len(rows) == len(budgets) * iterations, len(rows)
+"""
+
+
+def timed(command: list[str]) -> float:
+    """Best of E2E_REPEATS wall-clock seconds of a fresh subprocess."""
+    best = np.inf
+    for _ in range(E2E_REPEATS):
+        start = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def sweep_command_seconds(folder: Path, runs: int, cores: int) -> float:
+    sweep = write_sweep(folder, f"e2e_{runs}", runs // len(BUDGETS), E2E_STEPS)
+    best = np.inf
+    for repeat in range(E2E_REPEATS):
+        out = folder / f"e2e_out_{runs}_{repeat}"
+        command = [sys.executable, "run.py", "sweep", str(sweep), "--out", str(out), "-q"]
+        command += ["--workers", str(cores), "--yes"]
+        start = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        best = min(best, time.perf_counter() - start)
+        shutil.rmtree(out)
+    return best
+
+
+def batch_run_seconds(runs: int, cores: int) -> float:
+    spec = repr((BUDGETS, runs // len(BUDGETS), E2E_STEPS, cores))
+    return timed([sys.executable, "-c", BATCH_RUN_SCRIPT, spec])
+
+
+def tight_loop(world: World, params, budget: float, generators: list, steps: int) -> np.ndarray:
+    """The update equations of docs/ODD.md in place on preallocated (R, n) arrays: every
+    temporary has its buffer, every ufunc writes with ``out=``, each run's generator fills its
+    own contiguous row of noise. Returns the final alignment, (n, R) as the sweep holds it."""
+    from sim.network import influence_matrix, row_normalise
+
+    n, r = world.n, len(generators)
+    leader = world.leader_mask
+    nonleader = (~leader).astype(float)
+    access = np.where(world.security_tie >= 1.0, params.china_allied_access, 1.0)
+    weights = world.digital_gap * np.where(world.priority > 0, params.china_priority_weight, 1.0)
+    weights = weights * access * nonleader
+    investment = budget * weights / weights.sum()
+    ties = influence_matrix(
+        world.membership, world.subregion, params.org_weights, params.region_weight
+    )
+    has_ties = np.diff(ties.indptr) > 0
+    shift_t = np.ascontiguousarray(
+        ((row_normalise(ties).toarray() - np.diag(has_ties.astype(float))) * params.peer_weight).T
+    )
+    gdp = world.gdp_bn
+    backlash_base = params.backlash_strength * world.non_intervention
+    tie_gain = 1.0 + params.security_tie_gain * world.security_tie
+    disposition = world.disposition
+    moving = (~leader).astype(float) if params.fixed_leaders else np.ones(n)
+
+    x = np.repeat(disposition[None, :], r, axis=0)
+    stock = np.zeros((r, n))
+    threat_us = params.initial_us_threat * (1.0 + x) / 2.0
+    threat_china = params.initial_china_threat * (1.0 - x) / 2.0
+    decay = 1.0 - params.threat_decay
+    a, b, c, change, noise = (np.empty((r, n)) for _ in range(5))
+    column = np.empty((r, 1))
+    for _ in range(steps):
+        np.multiply(stock, 1.0 - params.infrastructure_depreciation, out=stock)
+        np.add(stock, investment, out=stock)
+        np.divide(stock, gdp, out=a)  # dependence
+        np.add(a, params.dependence_half, out=b)
+        np.divide(a, b, out=a)
+        np.multiply(a, params.investment_pull, out=a)
+        np.subtract(1.0, x, out=b)
+        np.multiply(a, b, out=a)
+        np.multiply(threat_china, params.china_threat_damping, out=b)
+        np.add(b, 1.0, out=b)
+        np.divide(a, b, out=change)  # d_inv
+        np.subtract(x, params.us_bloc_threshold, out=a)
+        np.maximum(a, 0.0, out=a)
+        np.multiply(a, nonleader, out=a)  # drift
+        np.sum(a, axis=1, keepdims=True, out=column)
+        np.divide(a, column, out=a)
+        np.multiply(a, params.us_pressure_budget, out=a)  # pressure
+        np.add(a, params.pressure_half, out=b)
+        np.divide(a, b, out=a)
+        np.multiply(a, params.pressure_pull, out=a)  # effect
+        np.multiply(threat_us, params.threat_backlash_gain, out=b)
+        np.add(b, 1.0, out=b)
+        np.multiply(b, backlash_base, out=b)
+        np.minimum(b, 1.0, out=b)  # backlash
+        np.subtract(1.0, b, out=c)
+        np.multiply(c, tie_gain, out=c)
+        np.subtract(b, c, out=b)  # push
+        np.maximum(b, 0.0, out=c)
+        np.subtract(1.0, x, out=noise)
+        np.multiply(c, noise, out=c)
+        np.minimum(b, 0.0, out=b)
+        np.add(1.0, x, out=noise)
+        np.multiply(b, noise, out=b)
+        np.add(b, c, out=b)
+        np.multiply(a, b, out=a)  # d_press
+        np.add(change, a, out=change)
+        np.matmul(x, shift_t, out=a)  # peers
+        np.add(change, a, out=change)
+        np.subtract(disposition, x, out=a)
+        np.multiply(a, params.stubbornness, out=a)
+        np.add(change, a, out=change)
+        for row, generator in enumerate(generators):
+            generator.standard_normal(out=noise[row])
+        np.multiply(noise, params.noise_sd, out=noise)
+        np.add(change, noise, out=change)
+        np.multiply(change, moving, out=change)
+        np.add(x, change, out=x)
+        np.clip(x, -1.0, 1.0, out=x)
+        np.multiply(threat_us, decay, out=threat_us)
+        np.multiply(threat_china, decay, out=threat_china)
+    return x.T
+
+
+def tight_loop_seconds(resolved, runs: int) -> tuple[float, dict[float, np.ndarray]]:
+    """Best of E2E_REPEATS passes of the tight loop over the e2e study's runs (its seeds)."""
+    world = World.from_frame(resolved.nations)
+    params = resolved.scenario.parameters
+    best, finals = np.inf, {}
+    for _ in range(E2E_REPEATS):
+        gc.collect()
+        start = time.perf_counter()
+        for point, budget in enumerate(BUDGETS):
+            generators = [run_generator(2023, point, k) for k in range(runs // len(BUDGETS))]
+            finals[budget] = tight_loop(world, params, budget, generators, E2E_STEPS)
+        best = min(best, time.perf_counter() - start)
+    return best, finals
+
+
+def end_to_end(folder: Path, resolved, large: int) -> None:
+    from sim.sweep.executors import default_workers
+
+    cores = default_workers()
+    print(
+        f"\nEnd to end, a study as a user runs it ({E2E_STEPS}-month baseline runs, {cores} cores "
+        f"on both sides, fresh subprocesses, best of {E2E_REPEATS}):"
+    )
+    small = 200
+    sweep_small = sweep_command_seconds(folder, small, cores)
+    batch_small = batch_run_seconds(small, cores)
+    sweep_large = sweep_command_seconds(folder, large, cores)
+    loop_s, finals = tight_loop_seconds(resolved, small)
+    check = folder / "e2e_check"
+    run_sweep(write_sweep(folder, "e2e_check", small // len(BUDGETS), E2E_STEPS), check, workers=1)
+    runs = pd.read_parquet(check).sort_values(["point", "replicate"])
+    gap = max(
+        float(
+            np.max(
+                np.abs(
+                    runs.loc[runs["china_budget"] == b, "mean_alignment"].to_numpy()
+                    - x.mean(axis=0)
+                )
+            )
+        )
+        for b, x in finals.items()
+    )
+    batch_rate = small / batch_small
+    print(f"{'':46s} {'seconds':>9s} {'runs/s':>9s}")
+    print(
+        f"{'run.py sweep, ' + str(small) + ' runs':46s} {sweep_small:9.1f} {small / sweep_small:9.1f}"
+    )
+    print(
+        f"{'batch_run(CyberBlocModel), ' + str(small) + ' runs':46s} {batch_small:9.1f} {batch_rate:9.1f}"
+    )
+    print(
+        f"{'run.py sweep, ' + str(large) + ' runs':46s} {sweep_large:9.1f} {large / sweep_large:9.1f}"
+    )
+    print(
+        f"{'batch_run(CyberBlocModel), ' + str(large) + ' (extrapolated)':46s} "
+        f"{large / batch_rate:9.1f} {batch_rate:9.1f}"
+    )
+    print(
+        f"{'tight loop, 1 core, ' + str(small) + ' runs':46s} {loop_s:9.1f} {small / loop_s:9.1f}"
+    )
+    ratio_small = batch_small / sweep_small
+    ratio_large = (large / batch_rate) / sweep_large
+    per_core = (large / sweep_large) / cores
+    print(f"sweep / batch_run at {small} runs: {ratio_small:.1f}x (target >= 10x)")
+    print(f"sweep / batch_run at {large} runs: {ratio_large:.1f}x (target >= 20x)")
+    print(
+        f"tight loop / sweep per core at {large} runs: {(small / loop_s) / per_core:.2f}x "
+        "(target <= 1.5x)"
+    )
+    print(f"same numbers: max |mean final alignment (sweep - tight loop)| = {gap:.1e}")
+
+
 # --- memory -------------------------------------------------------------------------------------------
 def peak_memory(command: list[str]) -> tuple[float, float, float]:
     """Run a command; return (seconds, peak main RSS MiB, peak PSS of main + children MiB)."""
@@ -270,6 +492,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--memory", default="1000,10000,100000", help="sweep sizes (runs)")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory sweeps")
+    parser.add_argument("--no-e2e", action="store_true", help="skip the end-to-end study")
+    parser.add_argument("--e2e-large", type=int, default=10_000, help="runs of the large study")
+    parser.add_argument("--only-e2e", action="store_true", help="only the end-to-end study")
     args = parser.parse_args()
 
     from sim.sweep.runner import pin_blas_threads
@@ -284,6 +509,9 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory(prefix="bench_sweep_") as tmp:
         folder = Path(tmp)
+        if args.only_e2e:
+            end_to_end(folder, resolved, args.e2e_large)
+            return
         time_sweep(folder, workers=1, replicates=2)  # warm-up: imports, caches
         sweep_s, sweep_runs, out = time_sweep(folder, workers=1)
         loop_s, loop_runs, finals = time_numpy(resolved)
@@ -314,6 +542,8 @@ def main() -> None:
             " (target <= 2x)"
         )
         print(f"same numbers: max |mean final alignment (sweep - loop)| = {gap:.1e}")
+        if not args.no_e2e:
+            end_to_end(folder, resolved, args.e2e_large)
         if not args.no_memory:
             memory_table(folder, [int(s) for s in args.memory.split(",") if s])
 

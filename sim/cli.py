@@ -106,6 +106,17 @@ def run(
         bool, typer.Option("--figures/--no-figures", help="Write PNG figures.")
     ] = True,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing --out folder.")] = False,
+    replicates: Annotated[
+        int | None,
+        typer.Option(
+            min=2,
+            max=10_000,
+            help="Run N seeds through the sweep engine: outputs of the first seed plus a "
+            "replicate table, the summary with 95% ranges.",
+        ),
+    ] = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Run one scenario and write its outputs to a folder."""
@@ -129,8 +140,18 @@ def run(
         overrides.append(f"start={start}")
         origins.append(f"--start {start}")
     started = datetime.now(UTC)
+    master = 0  # the replicate study's master seed (with --replicates)
     try:
         resolved = load_scenario(scenario, overrides, origins)
+        if replicates is not None:
+            # The written run is replicate 0 of the study, so it gets that run's seed.
+            from sim.sweep.seeds import run_seed
+
+            master = resolved.scenario.seed
+            first = run_seed(master, 0, 0)
+            resolved = load_scenario(
+                scenario, [*overrides, f"seed={first}"], [*origins, "--replicates"]
+            )
         target = out or fresh_output_dir(resolved.scenario.name)
         if target.exists() and not overwrite:
             raise OutputExistsError(
@@ -148,6 +169,11 @@ def run(
         console.print(f"[yellow]warning[/]: {warning}", highlight=False, soft_wrap=True)
     if not quiet:
         console.print(f"[bold]{resolved.scenario.name}[/]: {resolved.scenario.question}")
+    study = None
+    if replicates is not None:
+        study = run_replicate_study(
+            resolved, overrides, master, replicates, workers, scheduler, quiet
+        )
     with progress_bar(quiet) as progress:
         task = progress.add_task("simulating months", total=total)
         for _ in range(total):
@@ -171,18 +197,121 @@ def run(
             fail(str(error), EXIT_CANNOT_WRITE)
         except OutputError as error:
             fail(str(error))
+    if study is not None:
+        try:
+            study_runs, study_summary = study
+            study_runs.to_parquet(target / "replicates.parquet", index=False)
+            study_summary.to_csv(target / "replicate_summary.csv", index=False)
+        except OSError as error:
+            fail(f"{target}: cannot write the replicate table ({error})", EXIT_CANNOT_WRITE)
     if not quiet:
-        print_summary(model)
-        console.print(
-            "This is one run: one seed of the default parameters. `run.py forecast` gives "
-            "intervals over the calibrated posterior.",
-            highlight=False,
-        )
+        if study is None:
+            print_summary(model)
+            console.print(
+                "This is one run: one seed of the default parameters. `run.py forecast` gives "
+                "intervals over the calibrated posterior.",
+                highlight=False,
+            )
+        else:
+            print_replicate_summary(model, study[1], replicates)
+            console.print(
+                f"Ranges are over {replicates} seeds of one parameter set (seed of replicate r: "
+                f"run_seed({master}, 0, r)); the files of one run are replicate 0's. "
+                "`run.py forecast` adds parameter uncertainty.",
+                highlight=False,
+            )
         if scored is not None:
             print_hindcast(scored)
         console.print(f"outputs: [bold]{target}[/]")
     else:
         print(target)
+
+
+def run_replicate_study(
+    resolved,
+    overrides: list[str],
+    master: int,
+    replicates: int,
+    workers: int | None,
+    scheduler: str | None,
+    quiet: bool,
+):
+    """``run --replicates``: the scenario (with the command's overrides) for N seeds through the
+    sweep engine; returns the final-step table (one row per replicate, every metric) and its
+    summary (``sim.studies.replicate_summary``). Exits with a one-line error on bad input."""
+    import tempfile
+
+    import yaml
+
+    from sim.metrics import METRIC_NAMES
+    from sim.studies import Study, replicate_summary, run_study
+    from sim.sweep.spec import SweepError
+
+    fixed = []
+    for assignment in overrides:
+        path, _, text = assignment.partition("=")
+        if path.strip() != "seed":
+            fixed.append((path.strip(), yaml.safe_load(text)))
+    study = Study(
+        name="replicates",
+        question=f"{resolved.scenario.name} over {replicates} seeds",
+        scenarios=(resolved.path,),
+        replicates=replicates,
+        seed=master,
+        fixed=tuple(fixed),
+    )
+    with tempfile.TemporaryDirectory(prefix="cyberbloc-replicates-") as folder:
+        try:
+            runs = run_study_with_progress(
+                lambda **hooks: run_study(study, Path(folder), workers, scheduler, **hooks),
+                quiet,
+                "seeds",
+            )
+        except (SweepError, ScenarioError) as error:
+            fail(str(error))
+    final = runs[runs["final"]].drop(columns=["point", "step", "final"]).reset_index(drop=True)
+    return final, replicate_summary(final, METRIC_NAMES)
+
+
+def print_replicate_summary(model, summary, replicates: int) -> None:
+    """``print_summary`` with the end of each line as mean (middle 95% of seeds)."""
+    first = model.history.metrics[0]
+    stats = summary.set_index("outcome")
+
+    def end(name: str, fmt: str) -> str:
+        row = stats.loc[name]
+        return f"{row['mean']:{fmt}} ({row['p2_5']:{fmt}}-{row['p97_5']:{fmt}})"
+
+    table = Table(
+        title=f"Blocs {model.history.dates[0]} -> {model.history.dates[-1]}: mean "
+        f"(95% range) over {replicates} seeds"
+    )
+    table.add_column("bloc")
+    for column in ("nations", "population share", "GDP share"):
+        table.add_column(column, justify="right")
+    labels = {"us": "US-led", "nonaligned": "non-aligned", "china": "China-led"}
+    for bloc, label in labels.items():
+        table.add_row(
+            label,
+            f"{first[f'{bloc}_count']} -> {end(f'{bloc}_count', '.1f')}",
+            f"{first[f'{bloc}_pop_share']:.1%} -> {end(f'{bloc}_pop_share', '.1%')}",
+            f"{first[f'{bloc}_gdp_share']:.1%} -> {end(f'{bloc}_gdp_share', '.1%')}",
+        )
+    console.print(table)
+    console.print(
+        "Joint cyber-sanction on North Korea: backed by "
+        f"{first['sanction_support_share']:.0%} -> {end('sanction_support_share', '.0%')} of "
+        f"nations, {first['sanction_support_gdp_share']:.0%} -> "
+        f"{end('sanction_support_gdp_share', '.0%')} of GDP; expected vetoes "
+        f"{end('veto_opponents', '.2f')}; Security Council pass probability "
+        f"{end('unsc_pass_probability', '.3f')}",
+        highlight=False,
+    )
+    console.print(
+        f"Polarization (Esteban-Ray): {first['esteban_ray']:.3f} -> {end('esteban_ray', '.3f')}; "
+        f"emergent blocs: {first['emergent_blocs']} -> {end('emergent_blocs', '.1f')}",
+        highlight=False,
+    )
 
 
 def score_against_history(resolved):
@@ -459,53 +588,97 @@ def forecast(
     console.print(f"outputs: [bold]{target}[/]")
 
 
+#: Executor options shared by sweep, compare and run --replicates.
+WorkersOption = Annotated[
+    int | None, typer.Option(help="Local worker processes (default: all cores).", min=1)
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(help="Dask scheduler, tcp://host:port ('local': start a LocalCluster)."),
+]
+
+
+def run_study_with_progress(run, quiet: bool, label: str):
+    """Run a study (``sim.studies.run_study`` bound to its arguments) under the progress bar;
+    the workers are forked before the bar's thread starts (``on_start``)."""
+    progress = progress_bar(quiet)
+    task = None
+
+    def started(prepared) -> None:
+        nonlocal task
+        progress.start()
+        task = progress.add_task(label, total=prepared.total_runs)
+
+    def advance(completed: int, failed: int) -> None:
+        progress.update(task, advance=completed + failed)
+
+    try:
+        return run(on_start=started, on_progress=advance)
+    finally:
+        progress.stop()
+
+
 @app.command()
 def compare(
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario files or library names.")],
     replicates: Annotated[int, typer.Option(min=2, max=10_000, help="Seeds per scenario.")] = 20,
     out: OutOption = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     quiet: QuietOption = False,
 ) -> None:
-    """Run several scenarios for N seeds each and compare their outcomes with 95% ranges."""
+    """Run several scenarios for N seeds each (a sweep with the scenarios as its factor, on all
+    cores) and compare their outcomes with 95% ranges."""
     import json
 
-    import pandas as pd
-
     from sim import compare as cmp
-    from sim.outputs import OutputExistsError, atomic_dir, fresh_output_dir
+    from sim.outputs import OutputError, OutputExistsError, atomic_dir, fresh_output_dir
     from sim.provenance import git_commit, package_versions
+    from sim.sweep.spec import SweepError
 
     try:
         resolved = [load_scenario(path) for path in scenarios]
+        names = [r.scenario.name for r in resolved]
+        twice = next((n for n in names if names.count(n) > 1), None)
+        if twice:
+            raise ScenarioError(
+                f"scenario name '{twice}' given twice; every scenario needs its own name"
+            )
         target = out or fresh_output_dir("compare")
         if target.exists():
             raise OutputExistsError(f"{target}: output folder exists; choose another --out")
     except (ScenarioError, OutputExistsError, ValueError) as error:
         fail(str(error))
         return
-    frames = []
-    with progress_bar(quiet) as progress:
-        task = progress.add_task("scenarios", total=len(resolved))
-        for item in resolved:
-            frames.append(cmp.run_replicates(item, replicates))
-            progress.advance(task)
-    runs = pd.concat(frames, ignore_index=True)
-    table = cmp.summary(runs)
-    with atomic_dir(target) as folder:
-        runs.to_parquet(folder / "replicates.parquet", index=False)
-        table.to_parquet(folder / "compare.parquet", index=False)
-        cmp.figure(table, folder / "compare.png")
-        manifest = {
-            "scenarios": [r.scenario.model_dump(mode="json") for r in resolved],
-            "content_hashes": [r.content_hash for r in resolved],
-            "replicates": replicates,
-            # where the numbers came from, as a run's manifest records it (run.py report shows it)
-            "versions": package_versions(),
-            "git_commit": git_commit(),
-            "command": sys.argv,
-            "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    try:
+        with atomic_dir(target) as folder:
+            runs = run_study_with_progress(
+                lambda **hooks: cmp.compare_runs(
+                    resolved, replicates, folder, workers, scheduler, **hooks
+                ),
+                quiet,
+                "runs",
+            )
+            table = cmp.summary(runs)
+            runs.to_parquet(folder / "replicates.parquet", index=False)
+            table.to_parquet(folder / "compare.parquet", index=False)
+            cmp.figure(table, folder / "compare.png")
+            manifest = {
+                "scenarios": [r.scenario.model_dump(mode="json") for r in resolved],
+                "content_hashes": [r.content_hash for r in resolved],
+                "replicates": replicates,
+                "seeds": "replicate r of every scenario: run_seed(master, 0, r), master = "
+                f"{resolved[0].scenario.seed} (sim.sweep.seeds); sweep folder: sweep/",
+                # where the numbers came from, as a run's manifest records it (run.py report)
+                "versions": package_versions(),
+                "git_commit": git_commit(),
+                "command": sys.argv,
+                "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+            (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    except (SweepError, ScenarioError, OutputError) as error:
+        fail(str(error))
+        return
     if quiet:
         print(target)
         return
@@ -660,7 +833,13 @@ def sweep(
     if not quiet:
         console.print(f"[bold]{spec.name}[/]: {spec.question}")
         console.print(
-            f"{prepared.design.kind} design: {prepared.design.points} points x "
+            f"{prepared.design.kind} design: {prepared.design.points} points"
+            + (
+                f" ({prepared.design.scenario_points} x {len(prepared.loaded.factor)} scenarios)"
+                if prepared.design.scenario_points
+                else ""
+            )
+            + " x "
             f"{spec.replicates} replicates = {prepared.total_runs} runs; "
             + (f"resuming, {done} done; " if prepared.resumed else "")
             + f"{prepared.executor.description}; results in {prepared.folder}",
@@ -758,14 +937,22 @@ def analyze(
         return
     for note in report.notes:
         errors.print(f"[yellow]note:[/] {note}", highlight=False)
+    if report.scenarios is not None:
+        print_interval_table(
+            report.scenarios[report.scenarios["outcome"].isin(report.outcomes)],
+            "scenario",
+            "Scenarios at the final step: mean (middle 95% of runs) over every design point "
+            "and replicate",
+        )
     if report.sensitivity is not None and not report.sensitivity.empty:
         key = "ST" if report.method == "sobol" else "mu_star"
+        by = ["scenario", "outcome"] if "scenario" in report.sensitivity else ["outcome"]
         table = Table(title=f"Most influential parameter per outcome ({report.method}, {key})")
-        for column in ("outcome", "parameter", key):
+        for column in (*by, "parameter", key):
             table.add_column(column)
-        for outcome_name, group in report.sensitivity.groupby("outcome", sort=False):
+        for labels, group in report.sensitivity.groupby(by, sort=False):
             best = group.sort_values(key, ascending=False).iloc[0]
-            table.add_row(str(outcome_name), str(best["parameter"]), f"{best[key]:.3f}")
+            table.add_row(*map(str, labels), str(best["parameter"]), f"{best[key]:.3f}")
         console.print(table)
     if discover:
         from sim.sweep import discovery
@@ -795,6 +982,26 @@ def analyze(
         console.print(box)
         console.print(f"peeling trajectory and figure: {written[0].parent}", highlight=False)
     console.print(f"{len(report.points)} rows in points table; files in [bold]{report.folder}[/]")
+
+
+def print_interval_table(frame, row: str, title: str) -> None:
+    """A long table (``row``, outcome, mean, p2_5, p97_5) as rows x outcomes, each cell
+    'mean (low-high)'."""
+    table = Table(title=title)
+    outcomes = list(dict.fromkeys(frame["outcome"]))
+    table.add_column(row)
+    for outcome in outcomes:
+        table.add_column(outcome.replace("_", " "), justify="right")
+    for label, group in frame.groupby(row, sort=False):
+        cells = group.set_index("outcome")
+        table.add_row(
+            str(label),
+            *(
+                f"{cells.at[o, 'mean']:.3g} ({cells.at[o, 'p2_5']:.3g}-{cells.at[o, 'p97_5']:.3g})"
+                for o in outcomes
+            ),
+        )
+    console.print(table)
 
 
 @app.command()
@@ -830,11 +1037,18 @@ def schema(
     calibration: Annotated[
         bool, typer.Option("--calibration", help="The schema of calibration files instead.")
     ] = False,
+    sweep: Annotated[
+        bool, typer.Option("--sweep", help="The schema of sweep files instead.")
+    ] = False,
 ) -> None:
-    """The JSON Schema of scenario files (docs/scenario.schema.json is generated by this), or of
-    calibration files (docs/calibration.schema.json)."""
+    """The JSON Schema of scenario files (docs/scenario.schema.json is generated by this), of
+    calibration files (docs/calibration.schema.json) or of sweep files (docs/sweep.schema.json)."""
+    if calibration and sweep:
+        fail("give --calibration or --sweep, not both")
     if calibration:
         from sim.calibrate.spec import json_schema_text
+    elif sweep:
+        from sim.sweep.spec import json_schema_text
     else:
         from sim.scenario import json_schema_text
 

@@ -1,69 +1,91 @@
 """Compare scenarios with intervals: each scenario run for N seeds, outcomes every 1 January.
 
 Why: a single seed printed as a result says nothing about what is noise. ``run.py compare A B
---replicates N`` steps each scenario's N seeds as one stacked array (sim.simulation: same
-parameters, one generator per column, seeds from the scenario's seed and the replicate number
-as in sweeps), and reports the mean and the 2.5-97.5% range across seeds of the China-led and
-US-led bloc sizes, the China-led bloc's GDP share, the joint-response support and the Security
-Council pass probability. Parameter uncertainty is not included: ``forecast`` draws parameters.
+--replicates N`` runs a sweep with the scenarios as its factor (``sim.studies``): every core,
+stacked runs, and replicate r of every scenario on the same seed (``run_seed(master, 0, r)``,
+master = the first scenario's seed; common random numbers, so differences between scenarios
+are not seed noise). It reports the mean and the 2.5-97.5% range across seeds of the China-led
+and US-led bloc sizes, the China-led bloc's GDP share, the joint-response support and the
+Security Council pass probability. Parameter uncertainty is not included: ``forecast`` draws
+parameters.
 """
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from sim.metrics import assign_blocs
 from sim.scenario import ResolvedScenario
-from sim.simulation import Simulation
-from sim.sweep.seeds import run_generator
-from sim.world import World
+from sim.studies import Study, dated, run_study
 
-OUTCOMES = (
-    "china_bloc_count",
-    "us_bloc_count",
-    "china_bloc_gdp_share",
-    "joint_response_support",
-    "unsc_pass_probability",
-)
+#: The compared outcomes and the sweep metric (sim.metrics) each one is.
+OUTCOME_METRICS = {
+    "china_bloc_count": "china_count",
+    "us_bloc_count": "us_count",
+    "china_bloc_gdp_share": "china_gdp_share",
+    "joint_response_support": "sanction_support_share",
+    "unsc_pass_probability": "unsc_pass_probability",
+}
+OUTCOMES = tuple(OUTCOME_METRICS)
+COUNTS = ("china_bloc_count", "us_bloc_count")
 #: One fixed colour per scenario position (the same order gives the same colours everywhere).
 PALETTE = ("#8c1c13", "#1f4e9c", "#2a9d8f", "#e9a23b", "#6d597a", "#555555", "#b5838d")
 
 
-def run_replicates(resolved: ResolvedScenario, replicates: int) -> pd.DataFrame:
-    """One row per (replicate, date) with the OUTCOMES."""
-    s = resolved.scenario
-    world = World.from_frame(resolved.nations)
-    rngs = [run_generator(s.seed, 0, r) for r in range(replicates)]
-    sim = Simulation(world, s.parameters, s.events, rngs)
-    steps = sorted({*range(0, s.steps + 1, 12), s.steps})
-    start = np.datetime64(s.start.isoformat()[:7], "M")
-    rows = []
-    for step in steps:
-        while sim.step_index < step:
-            sim.step()
-        p = sim.params
-        blocs = assign_blocs(sim.state.alignment, p.us_bloc_threshold, p.china_bloc_threshold)
-        gdp = sim.world.gdp_usd
-        when = str((start + step).astype("datetime64[D]"))
-        for r in range(replicates):
-            response = sim.joint_response(r)
-            column = blocs[:, r]
-            rows.append(
-                {
-                    "scenario": s.name,
-                    "replicate": r,
-                    "date": when,
-                    "china_bloc_count": int((column == 1).sum()),
-                    "us_bloc_count": int((column == -1).sum()),
-                    "china_bloc_gdp_share": float(gdp[column == 1].sum() / gdp.sum()),
-                    "joint_response_support": response.share_nations,
-                    "unsc_pass_probability": response.pass_probability,
-                }
-            )
-    return pd.DataFrame(rows)
+def study(resolved: Sequence[ResolvedScenario], replicates: int) -> Study:
+    """The sweep a comparison runs: the scenarios as a factor, yearly metrics."""
+    return Study(
+        name="compare",
+        question="How do these scenarios differ, seed noise included?",
+        scenarios=tuple(r.path for r in resolved),
+        replicates=replicates,
+        seed=resolved[0].scenario.seed,
+        metrics=tuple(dict.fromkeys(OUTCOME_METRICS.values())),
+        every=12,
+        factor=True,
+    )
+
+
+def compare_runs(
+    resolved: Sequence[ResolvedScenario],
+    replicates: int,
+    folder: Path,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    **hooks: Any,
+) -> pd.DataFrame:
+    """One row per (scenario, replicate, date) with the OUTCOMES, run through the sweep engine
+    in ``folder``."""
+    runs = run_study(study(resolved, replicates), folder, workers, scheduler, **hooks)
+    out = pd.DataFrame(
+        {
+            "scenario": runs["scenario"].astype(str),
+            "replicate": runs["replicate"].astype(int),
+            "seed": runs["seed"],
+            "date": dated(runs, resolved),
+        }
+    )
+    for outcome, metric in OUTCOME_METRICS.items():
+        out[outcome] = runs[metric].astype(int if outcome in COUNTS else float)
+    order = {r.scenario.name: k for k, r in enumerate(resolved)}
+    out = out.sort_values(
+        ["scenario", "date", "replicate"],
+        key=lambda c: c.map(order) if c.name == "scenario" else c,
+        kind="stable",
+    )
+    return out.reset_index(drop=True)
+
+
+def run_replicates(
+    resolved: ResolvedScenario, replicates: int, workers: int | None = 1
+) -> pd.DataFrame:
+    """One scenario's replicate rows (a comparison of one), in a temporary folder."""
+    with tempfile.TemporaryDirectory() as folder:
+        return compare_runs([resolved], replicates, Path(folder), workers)
 
 
 def summary(runs: pd.DataFrame) -> pd.DataFrame:

@@ -86,6 +86,14 @@ def sweep_documents(draw) -> dict:
     for _ in range(draw(st.integers(0, 3))):
         key = draw(st.sampled_from([*doc, "outputs", "outcomes", "bogus"]))
         doc[key] = draw(values)
+    if draw(st.booleans()):  # the scenario factor instead of one base (issue 11)
+        doc.pop("base", None)
+        doc["scenarios"] = draw(
+            st.lists(
+                st.sampled_from([str(BASELINE), "baseline", "us_max_pressure", "no_such", 3]),
+                max_size=3,
+            )
+        )
     if draw(st.booleans()):
         doc["vary"] = {
             draw(st.sampled_from(["parameters.china_budget", "steps", "parameters.x", "seed"])): {

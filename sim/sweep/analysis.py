@@ -54,6 +54,8 @@ class AnalysisReport:
     notes: list[str] = field(default_factory=list)
     runs: int = 0
     expected_runs: int = 0
+    scenarios: pd.DataFrame | None = None  # per scenario and outcome, with a scenario factor
+    outcomes: list[str] = field(default_factory=list)  # the ones indices and figures are for
 
 
 def load_runs(
@@ -233,7 +235,13 @@ def analyze(
     runs = load_runs(store.folder, final_only=True)
     expected = manifest["design"]["runs"]
     report = AnalysisReport(
-        target, pd.DataFrame(), None, None, runs=len(runs), expected_runs=expected
+        target,
+        pd.DataFrame(),
+        None,
+        None,
+        runs=len(runs),
+        expected_runs=expected,
+        outcomes=list(chosen),
     )
     if len(runs) < expected:
         failed = len(store.failures())
@@ -254,23 +262,60 @@ def analyze(
 
     kind = manifest["design"]["kind"]
     seed = manifest["seeds"]["design_seed"] % 2**32
-    complete = not runs.empty and runs["point"].nunique() == len(design)
-    if kind in ("sobol", "morris") and not complete:
-        report.notes.append(f"{kind} indices need results for every design point; skipped")
-    elif kind == "sobol":
-        second_order = bool(manifest["sweep"]["design"].get("second_order"))
-        first, pairs = sobol_indices(design, runs, names, chosen, second_order, seed)
-        report.sensitivity, report.method = first, "sobol"
-        report.files += _write_table(first, target / "sobol", parquet=False)
+    factor = [entry["name"] for entry in manifest.get("scenarios", [])]
+    parameters = [n for n in names if n != "scenario"] if factor else names
+    if factor:
+        report.scenarios = scenario_table(runs, list(kept), factor)
+        report.files += _write_table(report.scenarios, target / "scenarios")
+    # The design's own analyses, within each scenario (one pass without a scenario factor).
+    per_point = int(manifest["design"].get("scenario_points") or len(design))
+    sensitivity, pairs_all = [], []
+    for k, label in enumerate(factor or [None]):
+        sub_design, sub_runs = _within(design, runs, k * per_point, per_point)
+        on = f" (scenario {label})" if label else ""
+        complete = not sub_runs.empty and sub_runs["point"].nunique() == per_point
+        if kind in ("sobol", "morris") and not complete:
+            report.notes.append(f"{kind} indices need results for every design point{on}; skipped")
+            continue
+        if kind == "sobol":
+            second_order = bool(manifest["sweep"]["design"].get("second_order"))
+            first, pairs = sobol_indices(
+                sub_design, sub_runs, parameters, chosen, second_order, seed
+            )
+            report.method = "sobol"
+        elif kind == "morris":
+            levels = int(manifest["sweep"]["design"]["levels"])
+            first = morris_indices(sub_design, sub_runs, parameters, chosen, levels, seed)
+            pairs, report.method = None, "morris"
+        else:
+            continue
+        sensitivity.append(_labelled(first, label))
         if pairs is not None:
-            report.files += _write_table(pairs, target / "sobol_second_order", parquet=False)
-    elif kind == "morris":
-        levels = int(manifest["sweep"]["design"]["levels"])
-        report.sensitivity = morris_indices(design, runs, names, chosen, levels, seed)
-        report.method = "morris"
-        report.files += _write_table(report.sensitivity, target / "morris", parquet=False)
+            pairs_all.append(_labelled(pairs, label))
+    if sensitivity:
+        report.sensitivity = pd.concat(sensitivity, ignore_index=True)
+        report.files += _write_table(report.sensitivity, target / report.method, parquet=False)
+        if pairs_all:
+            second = pd.concat(pairs_all, ignore_index=True)
+            report.files += _write_table(second, target / "sobol_second_order", parquet=False)
     if figures and not points.empty:
-        report.files += write_figures(target / "figures", kind, points, names, chosen, report)
+        if not factor:
+            report.files += write_figures(target / "figures", kind, points, names, chosen, report)
+        else:
+            report.files.append(
+                _save(scenario_figure(report.scenarios, chosen), target / "scenarios.png")
+            )
+            for label in factor:
+                within = points[points["scenario"] == label].drop(columns="scenario")
+                if not parameters or within.empty:
+                    continue
+                indices = report.sensitivity
+                own = AnalysisReport(target, within, None, report.method)
+                if indices is not None and not indices.empty:
+                    own.sensitivity = indices[indices["scenario"] == label]
+                report.files += write_figures(
+                    target / "figures" / label, kind, within, parameters, chosen, own
+                )
     write_text_atomic(
         json.dumps(
             {"outcomes": chosen, "notes": report.notes, "files": [str(f) for f in report.files]},
@@ -279,6 +324,36 @@ def analyze(
         target / "analysis.json",
     )
     return report
+
+
+def scenario_table(runs: pd.DataFrame, outcomes: list[str], order: list[str]) -> pd.DataFrame:
+    """One row per scenario and outcome over all its runs (every design point and replicate,
+    final step): n, mean, sd, the middle-95% range and the 95% CI of the mean; scenarios in
+    the sweep file's order."""
+    table = aggregate(runs, [], outcomes, by=("scenario",))
+    rank = {name: k for k, name in enumerate(order)}
+    table = table.sort_values(
+        ["scenario", "outcome"],
+        key=lambda c: c.map(rank) if c.name == "scenario" else c.map(outcomes.index),
+    )
+    return table.reset_index(drop=True)
+
+
+def _within(
+    design: pd.DataFrame, runs: pd.DataFrame, first: int, count: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One scenario's design rows and runs, renumbered 0..count-1 as if it ran alone."""
+    sub_design = design[(design["point"] >= first) & (design["point"] < first + count)].copy()
+    sub_design["point"] -= first
+    sub_runs = runs[(runs["point"] >= first) & (runs["point"] < first + count)].copy()
+    sub_runs["point"] -= first
+    return sub_design.reset_index(drop=True), sub_runs.reset_index(drop=True)
+
+
+def _labelled(frame: pd.DataFrame, label: str | None) -> pd.DataFrame:
+    if label is not None:
+        frame.insert(0, "scenario", label)
+    return frame
 
 
 def _write_table(frame: pd.DataFrame, stem: Path, parquet: bool = True) -> list[Path]:
@@ -455,6 +530,28 @@ def scatter_panels(frame: pd.DataFrame, names: list[str], outcome: str) -> Figur
         ax.set_ylabel(outcome)
         ax.grid(alpha=0.3)
     fig.suptitle(f"{outcome} at the final step: design points' replicate means")
+    fig.tight_layout()
+    return fig
+
+
+def scenario_figure(table: pd.DataFrame, outcomes: list[str]) -> Figure:
+    """Each scenario's mean (dot) and middle-95% range of runs (bar), one panel per outcome."""
+    from sim.compare import PALETTE
+
+    labels = list(dict.fromkeys(table["scenario"]))
+    fig, axes = _panel_grid(len(outcomes), 3.6, 0.4 * len(labels) + 1.4, sharey=True)
+    y = np.arange(len(labels))
+    for ax, outcome in zip(axes, outcomes, strict=True):
+        frame = table[table["outcome"] == outcome].set_index("scenario").reindex(labels)
+        for k, label in enumerate(labels):
+            colour = PALETTE[k % len(PALETTE)]
+            ax.plot([frame.at[label, "p2_5"], frame.at[label, "p97_5"]], [k, k], color=colour)
+            ax.plot(frame.at[label, "mean"], k, "o", color=colour)
+        ax.set_yticks(y, labels)
+        ax.invert_yaxis()
+        ax.set_title(outcome, fontsize=9)
+        ax.grid(axis="x", alpha=0.3)
+    fig.suptitle("Scenarios: mean and middle 95% of runs at the final step")
     fig.tight_layout()
     return fig
 

@@ -10,6 +10,12 @@ morris     ``trajectories`` (D + 1)
 points     the number of listed points
 =========  =====================================================================
 
+With a scenario factor (``scenarios: [a, b, ...]``, S scenarios) the design is crossed with it:
+S x P points, scenario-major (point = s P + p, p the point of the design above). The scenario is
+the first design column (``scenario``, path ``scenario``). Every scenario gets the same P
+parameter points and, through ``sim.sweep.seeds``, the same seeds (seeds are keyed by p, not by
+the crossed point): common random numbers, so scenario differences are not seed noise.
+
 Sampling designs work in the unit hypercube: scipy's Latin hypercube, SALib's Saltelli/Sobol and
 Morris samplers all get bounds [0, 1] per parameter and a seed derived from the master seed; each
 coordinate is then mapped through the parameter's inverse CDF (``ParameterSpec.from_unit``). The
@@ -47,6 +53,14 @@ class DesignTable:
     names: list[str]
     values: pd.DataFrame  # column per name, index = point number 0..P-1
     unit: np.ndarray | None  # (P, D) unit-cube coordinates for lhs/sobol/morris
+    #: Points per scenario with a scenario factor (the seed of point q is keyed by q % this);
+    #: 0 without one.
+    scenario_points: int = 0
+
+    @property
+    def parameter_names(self) -> list[str]:
+        """The varied parameters' columns (without the scenario factor)."""
+        return self.names[1:] if self.scenario_points else list(self.names)
 
     @property
     def points(self) -> int:
@@ -62,17 +76,14 @@ class DesignTable:
         frame = self.values.copy()
         frame.insert(0, "point", np.arange(self.points, dtype=np.int32))
         if self.unit is not None:
-            for k, name in enumerate(self.names):
+            for k, name in enumerate(self.parameter_names):
                 frame[f"u_{name}"] = self.unit[:, k]
         return frame.reset_index(drop=True)
 
     def salib_problem(self) -> dict[str, Any]:
         """The SALib problem matching the unit coordinates."""
-        return {
-            "num_vars": len(self.names),
-            "names": list(self.names),
-            "bounds": [[0.0, 1.0]] * len(self.names),
-        }
+        names = self.parameter_names
+        return {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
 
 
 def _plain(value: Any) -> Any:
@@ -80,7 +91,13 @@ def _plain(value: Any) -> Any:
 
 
 def expected_points(spec: SweepSpec) -> int:
-    """The documented number of design points (see the module docstring)."""
+    """The documented number of design points (see the module docstring), times the number of
+    scenarios with a scenario factor."""
+    return parameter_points(spec) * len(spec.scenarios or [None])
+
+
+def parameter_points(spec: SweepSpec) -> int:
+    """Design points before crossing with the scenario factor."""
     design, d = spec.design, len(spec.paths)
     if isinstance(design, GridDesign):
         return int(np.prod([len(p.levels()) for p in spec.vary.values()]))
@@ -93,8 +110,9 @@ def expected_points(spec: SweepSpec) -> int:
     return len(design.points)
 
 
-def build_design(spec: SweepSpec) -> DesignTable:
-    """All design points of a sweep, deterministic given the sweep file."""
+def build_design(spec: SweepSpec, scenario_names: list[str] | None = None) -> DesignTable:
+    """All design points of a sweep, deterministic given the sweep file; with a scenario factor,
+    crossed with ``scenario_names`` (the scenarios' names, in file order)."""
     design, names, paths = spec.design, spec.names, spec.paths
     seed = design_seed(spec.seed)
     unit: np.ndarray | None = None
@@ -133,10 +151,18 @@ def build_design(spec: SweepSpec) -> DesignTable:
             }
         )
     values = _tidy(values)
-    expected = expected_points(spec)
+    expected = parameter_points(spec)
     if len(values) != expected:  # a sampler changed its contract: better to stop than mislabel
         raise RuntimeError(f"design has {len(values)} points, expected {expected}")
-    return DesignTable(design.kind, paths, names, values, unit)
+    if spec.scenarios is None:
+        return DesignTable(design.kind, paths, names, values, unit)
+    labels = list(scenario_names or spec.scenarios)
+    crossed = pd.concat([values] * len(labels), ignore_index=True)
+    crossed.insert(0, "scenario", pd.Series(np.repeat(labels, expected), dtype=object))
+    tiled = None if unit is None else np.tile(unit, (len(labels), 1))
+    return DesignTable(
+        design.kind, ["scenario", *paths], ["scenario", *names], crossed, tiled, expected
+    )
 
 
 def _tidy(values: pd.DataFrame) -> pd.DataFrame:
@@ -154,4 +180,5 @@ def _tidy(values: pd.DataFrame) -> pd.DataFrame:
             out[name] = pd.Series(column, dtype=np.float64)
         else:
             out[name] = pd.Series([str(v) for v in column], dtype=object)
-    return pd.DataFrame(out)
+    # The index keeps the row count of a design with no columns (scenarios only).
+    return pd.DataFrame(out, index=pd.RangeIndex(len(values)))

@@ -42,6 +42,11 @@ SEED_RULE = (
     "run seed = 63 bits of numpy.random.SeedSequence(master, spawn_key=(point, replicate)); "
     "run generator = numpy.random.default_rng(run seed)"
 )
+#: Added to the rule in the manifest of a sweep with a scenario factor.
+SCENARIO_SEED_RULE = (
+    "; with scenarios, point = the design point within its scenario (point % scenario_points): "
+    "every scenario runs with the same seeds"
+)
 POINT_FORMULA = {
     "grid": "product of level counts",
     "lhs": "samples",
@@ -109,19 +114,24 @@ def default_folder(loaded: LoadedSweep) -> Path:
     return RESULTS_DIR / loaded.spec.name
 
 
-def make_context(loaded: LoadedSweep) -> SweepContext:
+def make_context(loaded: LoadedSweep, design: DesignTable) -> SweepContext:
     spec = loaded.spec
     return SweepContext(
         base_raw=loaded.base_raw,
         scenario_path=loaded.base.path,
         nations=loaded.base.nations,
-        paths=tuple(spec.paths),
-        names=tuple(spec.names),
+        paths=tuple(design.paths),
+        names=tuple(design.names),
         master_seed=spec.seed,
         metrics=spec.outputs.metric_names,
         every=spec.outputs.every,
         keep_nations=spec.outputs.nations,
         varies_nations=loaded.varies_nations,
+        scenarios={
+            name: (raw, resolved.path, resolved.nations)
+            for name, (resolved, raw) in loaded.factor.items()
+        },
+        scenario_points=design.scenario_points,
     )
 
 
@@ -139,6 +149,16 @@ def manifest(loaded: LoadedSweep, design: DesignTable) -> dict[str, Any]:
         "base_scenario_hash": loaded.base.content_hash,
         "nations_hash": loaded.nations_hash,
         "steps": loaded.base.scenario.steps,
+        "scenarios": [
+            {
+                "name": name,
+                "path": str(resolved.path),
+                "hash": resolved.content_hash,
+                "start": resolved.scenario.start.isoformat(),
+                "steps": resolved.scenario.steps,
+            }
+            for name, (resolved, _) in loaded.factor.items()
+        ],
         "design": {
             "kind": design.kind,
             "parameters": [
@@ -146,13 +166,19 @@ def manifest(loaded: LoadedSweep, design: DesignTable) -> dict[str, Any]:
                 for name, path in zip(design.names, design.paths, strict=True)
             ],
             "points": design.points,
-            "points_formula": POINT_FORMULA[design.kind],
+            "points_formula": POINT_FORMULA[design.kind]
+            + (" x scenarios" if design.scenario_points else ""),
+            "scenario_points": design.scenario_points,
             "replicates": spec.replicates,
             "runs": design.points * spec.replicates,
             "stack": MAX_STACK,
             "stack_points": True,
         },
-        "seeds": {"master": spec.seed, "rule": SEED_RULE, "design_seed": design_seed(spec.seed)},
+        "seeds": {
+            "master": spec.seed,
+            "rule": SEED_RULE + (SCENARIO_SEED_RULE if design.scenario_points else ""),
+            "design_seed": design_seed(spec.seed),
+        },
         "outputs": {
             "metrics": list(spec.outputs.metric_names),
             "every": spec.outputs.every,
@@ -188,9 +214,9 @@ def prepare(
             f"{loaded.spec.replicates} replicates), more than {MAX_RUNS:,}: pass --yes to run "
             "it anyway"
         )
-    design = build_design(loaded.spec)
+    design = build_design(loaded.spec, list(loaded.factor) or None)
     folder = Path(out) if out is not None else default_folder(loaded)
-    context = make_context(loaded)
+    context = make_context(loaded, design)
     design_frame = design.frame()
     schema = runs_schema(
         {name: arrow_type(design.values[name].dtype) for name in design.names},
@@ -232,6 +258,10 @@ def prepare(
         store.close()
         raise
     block = block_runs(loaded.spec.replicates, context.stack, context.stack_points)
+    if design.scenario_points:
+        # Blocks never mix scenarios: a window of stacked points holds one block per scenario,
+        # so size chunks by one scenario's share, or a small comparison is one chunk on one core.
+        block = min(block, design.scenario_points * loaded.spec.replicates)
     runs = chunk_runs or default_chunk_runs(len(missing), block, executor)
     return PreparedSweep(
         loaded, design, store, executor, context, missing, total, resumed, retried, runs
@@ -249,7 +279,8 @@ def planned_runs(spec: Any) -> int:
         )
     else:
         points = expected_points(spec)
-    return points * spec.replicates
+        return points * spec.replicates
+    return points * len(spec.scenarios or [None]) * spec.replicates
 
 
 def missing_runs(points: int, replicates: int, done: np.ndarray) -> np.ndarray:

@@ -152,7 +152,16 @@ class SweepContext:
     varies_nations: bool = False
     stack: int = MAX_STACK
     stack_points: bool = False  # stack consecutive design points (folders since issue 9)
+    #: The scenario factor: each scenario's (raw mapping, file, nations) by name; the first
+    #: design column then names the scenario of a point. Empty without a factor.
+    scenarios: dict[str, tuple[dict[str, Any], Path | None, pd.DataFrame]] = field(
+        default_factory=dict
+    )
+    #: Points per scenario with a factor: seeds are keyed by point % scenario_points, so every
+    #: scenario runs with the same seeds (common random numbers). 0 without a factor.
+    scenario_points: int = 0
     _world: World | None = field(default=None, repr=False, compare=False)
+    _worlds: dict[str, World] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def base_world(self) -> World:
@@ -160,9 +169,23 @@ class SweepContext:
             self._world = World.from_frame(self.nations)
         return self._world
 
+    def scenario_world(self, name: str) -> World:
+        """The (cached) world of one scenario of the factor."""
+        if name not in self._worlds:
+            self._worlds[name] = World.from_frame(self.scenarios[name][2])
+        return self._worlds[name]
+
+    def seed_point(self, point: int) -> int:
+        """The point number a run's seed is keyed by (``sim.sweep.seeds``)."""
+        return point % self.scenario_points if self.scenario_points else point
+
+    def run_seed(self, point: int, replicate: int) -> int:
+        return run_seed(self.master_seed, self.seed_point(point), replicate)
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_world"] = None  # rebuilt where it is used; cheaper than shipping it
+        state["_worlds"] = {}
         return state
 
 
@@ -287,22 +310,27 @@ def run_stacked_item(context: SweepContext, stacked: StackedItem, result: ChunkR
 
 
 def point_scenario(context: SweepContext, values: tuple[Any, ...]) -> tuple[Scenario, World]:
-    """The validated scenario of a design point and the world it runs on."""
+    """The validated scenario of a design point and the world it runs on (with a scenario
+    factor, the first value names the base scenario the rest apply to)."""
+    base_raw, scenario_path, paths = context.base_raw, context.scenario_path, context.paths
+    label = None
+    if context.scenarios:
+        label, values = str(values[0]), values[1:]
+        base_raw, scenario_path, _ = context.scenarios[label]
+        paths = paths[1:]
     scenario, nations = resolve_scenario(
-        context.base_raw,
-        list(context.paths),
-        list(values),
-        context.scenario_path,
-        with_nations=context.varies_nations,
+        base_raw, list(paths), list(values), scenario_path, with_nations=context.varies_nations
     )
-    world = World.from_frame(nations) if nations is not None else context.base_world
-    return scenario, world
+    if nations is not None:
+        return scenario, World.from_frame(nations)
+    return scenario, context.base_world if label is None else context.scenario_world(label)
 
 
 def make_generators(
     master_seed: int, point: int, replicates: list[int]
 ) -> list[np.random.Generator]:
-    """One generator per replicate, from the run's own seed (``sim.sweep.seeds``)."""
+    """One generator per replicate, from the run's own seed (``sim.sweep.seeds``); ``point``
+    is the seed's point (``SweepContext.seed_point``)."""
     return [run_generator(master_seed, point, r) for r in replicates]
 
 
@@ -328,7 +356,9 @@ def simulate(
     replicates: list[int] = []  # per column
     params: list[ModelParams] = []  # per column
     for k, (item, reps) in enumerate(columns):
-        generators.extend(make_generators(context.master_seed, item.point, reps))
+        generators.extend(
+            make_generators(context.master_seed, context.seed_point(item.point), reps)
+        )
         items.extend([item] * len(reps))
         replicates.extend(reps)
         if point_params is not None:
@@ -343,10 +373,7 @@ def simulate(
     steps = scenario.steps
     runs = _new_runs(context)
     nations = _new_nations() if context.keep_nations else None
-    seeds = [
-        run_seed(context.master_seed, item.point, r)
-        for item, r in zip(items, replicates, strict=True)
-    ]
+    seeds = [context.run_seed(item.point, r) for item, r in zip(items, replicates, strict=True)]
     points = np.asarray([item.point for item in items], dtype=np.int32)
 
     def record(step: int) -> None:
@@ -416,7 +443,7 @@ def failure_record(
     return {
         "point": point,
         "replicate": replicate,
-        "seed": run_seed(context.master_seed, point, replicate),
+        "seed": context.run_seed(point, replicate),
         "parameters": json.dumps(dict(zip(context.paths, values, strict=True)), default=str),
         "error_type": type(error).__name__,
         "error": message,

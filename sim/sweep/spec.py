@@ -8,6 +8,8 @@ by their dotted path — the same paths ``run.py run --set`` takes, e.g.
     -> apply ``fixed`` overrides -> probe every varied path at its extremes through the
     scenario schema
 
+With ``scenarios: [a, b, ...]`` instead of ``base`` every scenario is resolved and probed the
+same way (the scenario factor, crossed with the design in ``sim.sweep.design``),
 so a typo in a path, a value the scenario would reject or a design that cannot work fails before
 any run starts, with the scenario loader's one-line style: ``file:line: field: what is allowed``.
 Format reference: docs/sweeps.md.
@@ -68,7 +70,7 @@ DEFAULT_OUTCOMES: tuple[str, ...] = (
 )
 
 #: Columns every results row has; a varied parameter may not take one of these names.
-RESERVED_COLUMNS: tuple[str, ...] = ("point", "replicate", "seed", "step", "final")
+RESERVED_COLUMNS: tuple[str, ...] = ("point", "replicate", "seed", "step", "final", "scenario")
 
 
 class SweepError(ValueError):
@@ -291,14 +293,24 @@ class AnalysisSpec(BaseModel):
 
 
 class SweepSpec(BaseModel):
-    """One study: a base scenario, what varies, the design, replicates, seed, outputs."""
+    """One study: base scenario(s), what varies, the design, replicates, seed, outputs."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="Used in the results folder name.")
     question: str = Field(description="The question the sweep answers, in one line.")
     description: str = Field("", description="Longer explanation: design choices, caveats.")
-    base: str = Field(description="Base scenario: a path relative to this file, or a name.")
+    base: str | None = Field(
+        None,
+        description="Base scenario: a path relative to this file, or a name. Give this or "
+        "'scenarios'.",
+    )
+    scenarios: list[str] | None = Field(
+        None,
+        min_length=1,
+        description="Scenarios as a factor: every design point runs on each of these base "
+        "scenarios (paths relative to this file, or names). Give this or 'base'.",
+    )
     fixed: dict[str, Any] = Field(
         default_factory=dict, description="Overrides applied to every run (dotted path: value)."
     )
@@ -318,6 +330,15 @@ class SweepSpec(BaseModel):
         return {"kind": value} if isinstance(value, str) else value
 
     @model_validator(mode="after")
+    def _base_or_scenarios(self) -> SweepSpec:
+        if (self.base is None) == (self.scenarios is None):
+            raise ValueError(
+                "give either 'base' (one scenario) or 'scenarios' (a list: the scenario "
+                "factor), not both or neither"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _design_fits_parameters(self) -> SweepSpec:
         kind = self.design.kind
         if kind == "points":
@@ -333,7 +354,7 @@ class SweepSpec(BaseModel):
                         f"order as point 0 ({', '.join(keys)})"
                     )
             return self
-        if not self.vary:
+        if not self.vary and kind != "grid":  # a grid of nothing: one point (replicates only)
             raise ValueError(f"design '{kind}' needs at least one parameter under 'vary'")
         for path, parameter in self.vary.items():
             if kind == "grid" and parameter.values is None and parameter.num is None:
@@ -355,6 +376,11 @@ class SweepSpec(BaseModel):
         if isinstance(self.design, PointsDesign):
             return list(self.design.points[0])
         return list(self.vary)
+
+    @property
+    def bases(self) -> list[str]:
+        """The base scenario references: the one 'base', or the 'scenarios' list."""
+        return list(self.scenarios) if self.scenarios is not None else [str(self.base)]
 
     @property
     def names(self) -> list[str]:
@@ -383,28 +409,43 @@ class LoadedSweep:
     base: ResolvedScenario  # the base scenario with ``fixed`` applied
     base_raw: dict[str, Any] = field(repr=False)  # the same, as the raw mapping runs start from
     lines: Lines = field(repr=False, default_factory=dict)
+    #: With a scenario factor: every scenario by its name (first = ``base``), resolved with
+    #: ``fixed`` applied, and its raw mapping. Empty for a one-base sweep.
+    factor: dict[str, tuple[ResolvedScenario, dict[str, Any]]] = field(
+        repr=False, default_factory=dict
+    )
 
     @property
     def sweep_hash(self) -> str:
         """SHA-256 over everything that decides the results: the validated sweep, the resolved
         base scenario and the nations table. Comments and formatting do not count."""
-        payload = {
+        payload: dict[str, Any] = {
             "sweep": self.spec.model_dump(mode="json"),
             "base_scenario": self.base.content_hash,
             "nations": self.nations_hash,
         }
+        if self.factor:
+            payload["scenarios"] = {
+                name: [resolved.content_hash, _frame_hash(resolved.nations)]
+                for name, (resolved, _) in self.factor.items()
+            }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
     @property
     def nations_hash(self) -> str:
         """SHA-256 of the base nations table's contents."""
-        rows = pd.util.hash_pandas_object(self.base.nations, index=True).to_numpy()
-        return hashlib.sha256(rows.tobytes()).hexdigest()
+        return _frame_hash(self.base.nations)
 
     @property
     def varies_nations(self) -> bool:
         """Runs must rebuild the world only when a varied path touches the nations table."""
         return any(path.split(".")[0] == "nations" for path in self.spec.paths)
+
+
+def _frame_hash(frame: pd.DataFrame) -> str:
+    """SHA-256 of a table's contents."""
+    rows = pd.util.hash_pandas_object(frame, index=True).to_numpy()
+    return hashlib.sha256(rows.tobytes()).hexdigest()
 
 
 def find_sweep(path: str | Path) -> Path:
@@ -431,8 +472,21 @@ def load_sweep(path: str | Path) -> LoadedSweep:
         spec = SweepSpec.model_validate(raw)
     except ValidationError as error:
         raise SweepError(_describe_sweep_error(error, path, lines)) from None
-    base, base_raw = _resolve_base(spec, path, lines)
-    loaded = LoadedSweep(spec, path, text, base, base_raw, lines)
+    factor: dict[str, tuple[ResolvedScenario, dict[str, Any]]] = {}
+    for i, reference in enumerate(spec.bases):
+        keys = ("scenarios", i) if spec.scenarios is not None else ("base",)
+        resolved, raw_base = _resolve_base(reference, keys, spec, path, lines)
+        name = resolved.scenario.name
+        if name in factor:
+            raise SweepError(
+                f"{_where(path, lines, *keys)}: scenarios.{i}: scenario name '{name}' is "
+                "already in the list; every scenario needs its own name"
+            )
+        factor[name] = (resolved, raw_base)
+    base, base_raw = next(iter(factor.values()))
+    loaded = LoadedSweep(
+        spec, path, text, base, base_raw, lines, factor if spec.scenarios is not None else {}
+    )
     _check_names(loaded)
     _probe_paths(loaded)
     return loaded
@@ -501,14 +555,18 @@ def _describe_sweep_error(error: ValidationError, path: Path, lines: Lines) -> s
     return f"{_where(path, lines, *clean)}: {dotted}: {message}{more}"
 
 
-def _resolve_base(spec: SweepSpec, path: Path, lines: Lines) -> tuple[ResolvedScenario, dict]:
-    """The base scenario (extends resolved) with the sweep's ``fixed`` overrides applied."""
-    candidate = (path.parent / spec.base).resolve()
+def _resolve_base(
+    reference: str, keys: tuple, spec: SweepSpec, path: Path, lines: Lines
+) -> tuple[ResolvedScenario, dict]:
+    """A base scenario (extends resolved) with the sweep's ``fixed`` overrides applied.
+    ``keys`` locate the reference in the sweep file (``base``, or ``scenarios``, i)."""
+    candidate = (path.parent / reference).resolve()
+    dotted = ".".join(str(k) for k in keys)
     try:
-        scenario_path = candidate if candidate.exists() else find_scenario(spec.base)
+        scenario_path = candidate if candidate.is_file() else find_scenario(reference)
         raw, scenario_lines = read_with_extends(scenario_path, chain=())
     except ScenarioError as error:
-        raise SweepError(f"{_where(path, lines, 'base')}: base: {error}") from None
+        raise SweepError(f"{_where(path, lines, *keys)}: {dotted}: {error}") from None
     for dotted, value in spec.fixed.items():
         try:
             assign(raw, dotted, value)
@@ -566,24 +624,28 @@ def _probe_paths(loaded: LoadedSweep) -> None:
     becomes a recorded failure rather than a crash.
     """
     spec = loaded.spec
-    base = loaded.base.path
-    if isinstance(spec.design, PointsDesign):
-        for i, point in enumerate(spec.design.points):
-            try:
-                resolve_scenario(
-                    loaded.base_raw, list(point), list(point.values()), base, with_nations=True
-                )
-            except ScenarioError as error:
-                where = _where(loaded.path, loaded.lines, "design", "points", i)
-                raise SweepError(f"{where}: design.points.{i}: {error}") from None
-        return
-    for path, values in zip(spec.paths, probe_values(loaded), strict=True):
-        for value in values:
-            try:
-                resolve_scenario(loaded.base_raw, [path], [value], base, with_nations=True)
-            except ScenarioError as error:
-                where = _where(loaded.path, loaded.lines, "vary", path)
-                raise SweepError(f"{where}: vary.{path} = {value!r}: {error}") from None
+    bases = [(r.path, raw, n) for n, (r, raw) in loaded.factor.items()] or [
+        (loaded.base.path, loaded.base_raw, None)
+    ]
+    for base, base_raw, label in bases:
+        on = f" (scenario {label})" if label else ""
+        if isinstance(spec.design, PointsDesign):
+            for i, point in enumerate(spec.design.points):
+                try:
+                    resolve_scenario(
+                        base_raw, list(point), list(point.values()), base, with_nations=True
+                    )
+                except ScenarioError as error:
+                    where = _where(loaded.path, loaded.lines, "design", "points", i)
+                    raise SweepError(f"{where}: design.points.{i}{on}: {error}") from None
+            continue
+        for path, values in zip(spec.paths, probe_values(loaded), strict=True):
+            for value in values:
+                try:
+                    resolve_scenario(base_raw, [path], [value], base, with_nations=True)
+                except ScenarioError as error:
+                    where = _where(loaded.path, loaded.lines, "vary", path)
+                    raise SweepError(f"{where}: vary.{path} = {value!r}{on}: {error}") from None
 
 
 # --- the dotted-path mechanism shared with ``run.py run --set`` ----------------------------------
@@ -659,3 +721,26 @@ def resolve_scenario(
     if with_nations:
         nations = resolve_nations(scenario, scenario_path or Path("<memory>"), {})
     return scenario, nations
+
+
+# --- JSON Schema ----------------------------------------------------------------------------------
+SCHEMA_PATH = Path(__file__).resolve().parent.parent.parent / "docs" / "sweep.schema.json"
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema of a sweep file (editors use it to complete and check YAML files)."""
+    schema = SweepSpec.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "cyberbloc sweep"
+    design = schema["properties"]["design"]
+    # ``design: grid`` is short for ``design: {kind: grid}`` (SweepSpec._shorthand).
+    schema["properties"]["design"] = {
+        "anyOf": [{"type": "string", "enum": list(DESIGN_KINDS)}, design],
+        "description": "The design: a kind name, or a mapping with 'kind' and its settings.",
+    }
+    schema["anyOf"] = [{"required": ["base"]}, {"required": ["scenarios"]}]
+    return schema
+
+
+def json_schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
