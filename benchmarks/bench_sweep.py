@@ -10,9 +10,9 @@ world), one process each, so the ratios compare code rather than core counts:
                  every agent computing its own update in Python on a Mesa Network), same grid,
                  fewer replicates (it is slow), a model reporter collected every step as
                  batch_run requires;
-  * numpy loop:  the update arithmetic alone for the same runs, written out with numpy on
-                 (nations x replicates) arrays: no events, no bloc bookkeeping, no metrics, no
-                 I/O. Its final alignments are checked against the sweep's (same numbers).
+  * tight loop:  the update arithmetic alone for the same runs, in place on preallocated
+                 (replicates x nations) arrays (``tight_loop``): no events, no bloc bookkeeping,
+                 no metrics, no I/O. Its final alignments are checked against the sweep's.
 
 Targets: sweep >= 100x batch_run; sweep within 2x of the numpy loop. All three run with one BLAS
 thread (as sweep workers do), after a warm-up; sweep and loop report the best of REPEATS timings.
@@ -140,57 +140,6 @@ def time_batch_run(nations: pd.DataFrame) -> tuple[float, int]:
     return elapsed, len(rows)
 
 
-def numpy_loop(world: World, params, budget: float, generators: list) -> np.ndarray:
-    """The update equations of docs/ODD.md on (n, R) arrays, nothing else."""
-    from sim.network import influence_matrix, row_normalise
-
-    n, r = world.n, len(generators)
-    leader = world.leader_mask
-    nonleader = (~leader).astype(float)[:, None]
-    access = np.where(world.security_tie >= 1.0, params.china_allied_access, 1.0)
-    weights = world.digital_gap * np.where(world.priority > 0, params.china_priority_weight, 1.0)
-    weights = weights * access * nonleader[:, 0]
-    investment = (budget * weights / weights.sum())[:, None]
-    ties = influence_matrix(
-        world.membership, world.subregion, params.org_weights, params.region_weight
-    )
-    has_ties = np.diff(ties.indptr) > 0
-    shift = (row_normalise(ties).toarray() - np.diag(has_ties.astype(float))) * params.peer_weight
-    gdp = world.gdp_bn[:, None]
-    backlash_base = (params.backlash_strength * world.non_intervention)[:, None]
-    tie_gain = (1.0 + params.security_tie_gain * world.security_tie)[:, None]
-    disposition = world.disposition[:, None]
-    moving = (~leader)[:, None] if params.fixed_leaders else np.ones((n, 1), bool)
-
-    x = np.repeat(disposition, r, axis=1)
-    stock = np.zeros_like(x)
-    threat_us = params.initial_us_threat * (1.0 + x) / 2.0
-    threat_china = params.initial_china_threat * (1.0 - x) / 2.0
-    decay = 1.0 - params.threat_decay
-    for _ in range(STEPS):
-        stock = (1.0 - params.infrastructure_depreciation) * stock + investment
-        dependence = stock / gdp
-        d_inv = (
-            params.investment_pull
-            * dependence
-            / (dependence + params.dependence_half)
-            * (1.0 - x)
-            / (1.0 + params.china_threat_damping * threat_china)
-        )
-        drift = np.maximum(x - params.us_bloc_threshold, 0.0) * nonleader
-        pressure = params.us_pressure_budget * drift / drift.sum(axis=0)
-        effect = params.pressure_pull * pressure / (pressure + params.pressure_half)
-        backlash = np.minimum(backlash_base * (1.0 + params.threat_backlash_gain * threat_us), 1.0)
-        push = backlash - (1.0 - backlash) * tie_gain
-        d_press = effect * (np.maximum(push, 0.0) * (1.0 - x) + np.minimum(push, 0.0) * (1.0 + x))
-        noise = params.noise_sd * np.stack([g.standard_normal(n) for g in generators], axis=1)
-        change = d_inv + d_press + shift @ x + params.stubbornness * (disposition - x) + noise
-        x = np.clip(x + change * moving, -1.0, 1.0)
-        threat_us = decay * threat_us
-        threat_china = decay * threat_china
-    return x
-
-
 def time_numpy(resolved) -> tuple[float, int, dict[float, np.ndarray]]:
     """Best of REPEATS passes over the same runs as the sweep (same seeds, same stacking)."""
     world = World.from_frame(resolved.nations)
@@ -202,7 +151,7 @@ def time_numpy(resolved) -> tuple[float, int, dict[float, np.ndarray]]:
         start = time.perf_counter()
         for point, budget in enumerate(BUDGETS):
             generators = [run_generator(2023, point, rep) for rep in range(REPLICATES)]
-            finals[budget] = numpy_loop(world, params, budget, generators)
+            finals[budget] = tight_loop(world, params, budget, generators, STEPS)
         best = min(best, time.perf_counter() - start)
     return best, len(BUDGETS) * REPLICATES, finals
 
@@ -229,7 +178,7 @@ budgets, iterations, steps, cores = eval(sys.argv[1])
 rows = mesa.batch_run(
     CyberBlocModel,
     parameters={"china_budget": budgets, "collect_agent_data": False},
-    iterations=iterations,
+    rng=[None] * iterations,
     max_steps=steps,
     number_processes=cores,
     data_collection_period=-1,
@@ -269,87 +218,97 @@ def batch_run_seconds(runs: int, cores: int) -> float:
 
 
 def tight_loop(world: World, params, budget: float, generators: list, steps: int) -> np.ndarray:
-    """The update equations of docs/ODD.md in place on preallocated (R, n) arrays: every
-    temporary has its buffer, every ufunc writes with ``out=``, each run's generator fills its
-    own contiguous row of noise. Returns the final alignment, (n, R) as the sweep holds it."""
+    """The update equations of docs/ODD.md section 7 for the baseline's settings (Africa/Arab
+    need targeting, drifting pressure, no confidence bound, fixed leaders, no norm pull from
+    dependence), in place on preallocated (R, n) arrays: constants once (``prepare``: anchors,
+    targeting base, tie gain), every temporary in its own buffer, every ufunc with ``out=``,
+    each run's generator filling its own contiguous row of noise, no events, no bookkeeping,
+    no metrics. Returns the final alignment, (n, R) as the sweep holds it."""
+    from sim.dynamics import prepare
     from sim.network import influence_matrix, row_normalise
 
+    p = params.replace(china_budget=budget)
+    assert p.china_targeting == "africa_arab_need" and p.us_targeting == "drifting"
+    assert p.confidence_bound is None and p.fixed_leaders and p.norm_investment_pull == 0.0
+    k = prepare(world, p)
     n, r = world.n, len(generators)
-    leader = world.leader_mask
-    nonleader = (~leader).astype(float)
-    access = np.where(world.security_tie >= 1.0, params.china_allied_access, 1.0)
-    weights = world.digital_gap * np.where(world.priority > 0, params.china_priority_weight, 1.0)
-    weights = weights * access * nonleader
-    investment = budget * weights / weights.sum()
     ties = influence_matrix(
-        world.membership, world.subregion, params.org_weights, params.region_weight
+        world.membership, world.subregion, p.org_weights, p.region_weight, world.iso3
     )
     has_ties = np.diff(ties.indptr) > 0
     shift_t = np.ascontiguousarray(
-        ((row_normalise(ties).toarray() - np.diag(has_ties.astype(float))) * params.peer_weight).T
+        (row_normalise(ties).toarray() - np.diag(has_ties.astype(float))).T
     )
-    gdp = world.gdp_bn
-    backlash_base = params.backlash_strength * world.non_intervention
-    tie_gain = 1.0 + params.security_tie_gain * world.security_tie
-    disposition = world.disposition
-    moving = (~leader).astype(float) if params.fixed_leaders else np.ones(n)
+    investment = p.china_budget * k.investment_base / k.investment_base.sum()
+    moving = k.nonleader  # leaders do not move (fixed_leaders)
 
-    x = np.repeat(disposition[None, :], r, axis=0)
+    x = np.repeat(world.alignment.astype(float)[None, :], r, axis=0)
+    norm = np.repeat(world.non_intervention.astype(float)[None, :], r, axis=0)
     stock = np.zeros((r, n))
-    threat_us = params.initial_us_threat * (1.0 + x) / 2.0
-    threat_china = params.initial_china_threat * (1.0 - x) / 2.0
-    decay = 1.0 - params.threat_decay
-    a, b, c, change, noise = (np.empty((r, n)) for _ in range(5))
+    threat_us = p.initial_us_threat * (1.0 + x) / 2.0
+    threat_china = p.initial_china_threat * (1.0 - x) / 2.0
+    decay = 1.0 - p.threat_decay
+    a, b, c, d, change, noise = (np.empty((r, n)) for _ in range(6))
     column = np.empty((r, 1))
     for _ in range(steps):
-        np.multiply(stock, 1.0 - params.infrastructure_depreciation, out=stock)
+        np.multiply(stock, 1.0 - p.infrastructure_depreciation, out=stock)
         np.add(stock, investment, out=stock)
-        np.divide(stock, gdp, out=a)  # dependence
-        np.add(a, params.dependence_half, out=b)
-        np.divide(a, b, out=a)
-        np.multiply(a, params.investment_pull, out=a)
+        np.divide(stock, k.gdp_bn, out=a)  # dependence
+        np.add(a, p.dependence_half, out=b)
+        np.divide(a, b, out=a)  # saturation
         np.subtract(1.0, x, out=b)
-        np.multiply(a, b, out=a)
-        np.multiply(threat_china, params.china_threat_damping, out=b)
+        np.multiply(a, b, out=change)
+        np.multiply(change, p.investment_pull, out=change)
+        np.multiply(threat_china, p.china_threat_damping, out=b)
         np.add(b, 1.0, out=b)
-        np.divide(a, b, out=change)  # d_inv
-        np.subtract(x, params.us_bloc_threshold, out=a)
+        np.divide(change, b, out=change)  # 1. investment pull
+        np.subtract(x, p.us_bloc_threshold, out=a)
         np.maximum(a, 0.0, out=a)
-        np.multiply(a, nonleader, out=a)  # drift
+        np.multiply(a, k.nonleader, out=a)  # drifting targets
         np.sum(a, axis=1, keepdims=True, out=column)
         np.divide(a, column, out=a)
-        np.multiply(a, params.us_pressure_budget, out=a)  # pressure
-        np.add(a, params.pressure_half, out=b)
+        np.multiply(a, p.us_pressure_budget, out=a)  # pressure
+        np.add(a, p.pressure_half, out=b)
         np.divide(a, b, out=a)
-        np.multiply(a, params.pressure_pull, out=a)  # effect
-        np.multiply(threat_us, params.threat_backlash_gain, out=b)
+        np.multiply(a, p.pressure_pull, out=a)  # effect
+        np.multiply(threat_us, p.threat_backlash_gain, out=b)
         np.add(b, 1.0, out=b)
-        np.multiply(b, backlash_base, out=b)
+        np.multiply(norm, p.backlash_strength, out=c)
+        np.multiply(c, b, out=b)
         np.minimum(b, 1.0, out=b)  # backlash
         np.subtract(1.0, b, out=c)
-        np.multiply(c, tie_gain, out=c)
+        np.multiply(c, k.tie_gain, out=c)
         np.subtract(b, c, out=b)  # push
         np.maximum(b, 0.0, out=c)
-        np.subtract(1.0, x, out=noise)
-        np.multiply(c, noise, out=c)
+        np.subtract(1.0, x, out=d)
+        np.multiply(c, d, out=c)
         np.minimum(b, 0.0, out=b)
-        np.add(1.0, x, out=noise)
-        np.multiply(b, noise, out=b)
+        np.add(1.0, x, out=d)
+        np.multiply(b, d, out=b)
         np.add(b, c, out=b)
-        np.multiply(a, b, out=a)  # d_press
+        np.multiply(b, a, out=b)  # 2. pressure and backlash
+        np.add(change, b, out=change)
+        np.matmul(x, shift_t, out=a)
+        np.multiply(a, p.peer_weight, out=a)  # 3. peers
         np.add(change, a, out=change)
-        np.matmul(x, shift_t, out=a)  # peers
-        np.add(change, a, out=change)
-        np.subtract(disposition, x, out=a)
-        np.multiply(a, params.stubbornness, out=a)
+        np.subtract(k.disposition, x, out=a)
+        np.multiply(a, p.stubbornness, out=a)  # 4. stubbornness
         np.add(change, a, out=change)
         for row, generator in enumerate(generators):
             generator.standard_normal(out=noise[row])
-        np.multiply(noise, params.noise_sd, out=noise)
+        np.multiply(noise, p.noise_sd, out=noise)
         np.add(change, noise, out=change)
         np.multiply(change, moving, out=change)
         np.add(x, change, out=x)
         np.clip(x, -1.0, 1.0, out=x)
+        np.matmul(norm, shift_t, out=a)  # 5. the norm: peers and anchor
+        np.multiply(a, p.norm_peer_weight, out=a)
+        np.subtract(k.norm_disposition, norm, out=b)
+        np.multiply(b, p.norm_stubbornness, out=b)
+        np.add(a, b, out=a)
+        np.multiply(a, moving, out=a)
+        np.add(norm, a, out=norm)
+        np.clip(norm, 0.0, 1.0, out=norm)
         np.multiply(threat_us, decay, out=threat_us)
         np.multiply(threat_china, decay, out=threat_china)
     return x.T
@@ -524,7 +483,7 @@ def main() -> None:
 
         rates = {
             "sweep, 1 worker (in process)": sweep_runs / sweep_s,
-            "numpy loop, update arithmetic only": loop_runs / loop_s,
+            "tight loop, update arithmetic only": loop_runs / loop_s,
             "mesa.batch_run, per-agent reference": batch_runs / batch_s,
         }
         if multi_runs:
@@ -538,7 +497,7 @@ def main() -> None:
             " faster (target >= 100x)"
         )
         print(
-            f"numpy loop / sweep: {rates['numpy loop, update arithmetic only'] / sweep_rate:.2f}x"
+            f"tight loop / sweep: {rates['numpy loop, update arithmetic only'] / sweep_rate:.2f}x"
             " (target <= 2x)"
         )
         print(f"same numbers: max |mean final alignment (sweep - loop)| = {gap:.1e}")
