@@ -14,7 +14,7 @@ world), one process each, so the ratios compare code rather than core counts:
                  (replicates x nations) arrays (``tight_loop``): no events, no bloc bookkeeping,
                  no metrics, no I/O. Its final alignments are checked against the sweep's.
 
-Targets: sweep >= 100x batch_run; sweep within 2x of the numpy loop. All three run with one BLAS
+Targets: sweep >= 100x batch_run; sweep within 2x of the tight loop. All three run with one BLAS
 thread (as sweep workers do), after a warm-up; sweep and loop report the best of REPEATS timings.
 The sweep with all local cores (``--workers`` default) is printed as well.
 
@@ -497,7 +497,7 @@ def main() -> None:
             " faster (target >= 100x)"
         )
         print(
-            f"tight loop / sweep: {rates['numpy loop, update arithmetic only'] / sweep_rate:.2f}x"
+            f"tight loop / sweep: {rates['tight loop, update arithmetic only'] / sweep_rate:.2f}x"
             " (target <= 2x)"
         )
         print(f"same numbers: max |mean final alignment (sweep - loop)| = {gap:.1e}")
