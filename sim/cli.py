@@ -7,13 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from sim.scenario import DEFAULT_SCENARIO, ScenarioError, list_scenarios, load_scenario
+from sim.paths import DEFAULT_SCENARIO
 
 app = typer.Typer(
     add_completion=False,
@@ -129,6 +128,7 @@ def run(
         fresh_output_dir,
         write_run,
     )
+    from sim.scenario import ScenarioError, load_scenario
 
     overrides = list(set_ or [])
     origins = [f"--set {assignment}" for assignment in overrides]
@@ -244,6 +244,7 @@ def run_replicate_study(
     import yaml
 
     from sim.metrics import METRIC_NAMES
+    from sim.scenario import ScenarioError
     from sim.studies import Study, replicate_summary, run_study
     from sim.sweep.spec import SweepError
 
@@ -334,6 +335,8 @@ def score_against_history(resolved):
 
 def print_hindcast(result) -> None:
     """The fit table: the model's ensemble against the observed series and the baselines."""
+    import numpy as np
+
     frame = result.table()
     table = Table(
         title=(
@@ -414,8 +417,11 @@ def calibrate(
     held-out years. An interrupted calibration resumes when the same command is run again."""
     import time as _time
 
+    import numpy as np
+
     from sim.calibrate.run import run_calibration
     from sim.calibrate.spec import CalibrationError, load_calibration
+    from sim.scenario import ScenarioError
 
     try:
         spec, _, text = load_calibration(calibration)
@@ -527,6 +533,7 @@ def forecast(
 
     from sim import forecast as fc
     from sim.outputs import OutputExistsError, atomic_dir, fresh_output_dir
+    from sim.scenario import ScenarioError, load_scenario
 
     try:
         resolved = load_scenario(scenario)
@@ -634,6 +641,7 @@ def compare(
     from sim import compare as cmp
     from sim.outputs import OutputError, OutputExistsError, atomic_dir, fresh_output_dir
     from sim.provenance import git_commit, package_versions
+    from sim.scenario import ScenarioError, load_scenario
     from sim.sweep.spec import SweepError
 
     try:
@@ -708,6 +716,8 @@ def validate(
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario files to check.")],
 ) -> None:
     """Check scenario files without running them."""
+    from sim.scenario import ScenarioError, load_scenario
+
     bad = 0
     for path in scenarios:
         try:
@@ -728,6 +738,8 @@ def validate(
 @app.command(name="list")
 def list_() -> None:
     """The library of scenarios and the question each asks."""
+    from sim.scenario import ScenarioError, list_scenarios, load_scenario
+
     table = Table(show_header=True)
     table.add_column("scenario")
     table.add_column("question")
@@ -777,6 +789,7 @@ def viz(
     port: Annotated[int | None, typer.Option(help="Port (default: a free one).")] = None,
 ) -> None:
     """Start the web front end (Solara) and print its address."""
+    from sim.scenario import ScenarioError
     from sim.viz.launch import launch
 
     try:
@@ -815,6 +828,7 @@ def sweep(
     ] = False,
 ) -> None:
     """Run a parameter sweep (resumable); exit 1 if some runs failed. See docs/sweeps.md."""
+    from sim.scenario import ScenarioError
     from sim.sweep.driver import execute, prepare
     from sim.sweep.spec import SweepError
 

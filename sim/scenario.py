@@ -35,12 +35,13 @@ from pydantic import (
     model_validator,
 )
 
+from sim import paths
 from sim.events import Event, NationCode
 from sim.params import ORGANISATIONS, ModelParams
 from sim.simulation import numeric_parameters
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
-DEFAULT_SCENARIO = SCENARIO_DIR / "baseline.yaml"
+# re-exported: the one definition is sim.paths (light enough for the CLI's --help)
+SCENARIO_DIR, DEFAULT_SCENARIO = paths.SCENARIO_DIR, paths.DEFAULT_SCENARIO
 
 
 class ScenarioError(ValueError):

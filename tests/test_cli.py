@@ -201,3 +201,24 @@ def test_parameter_docs_are_generated_from_the_schema():
     from sim.params import parameter_markdown
 
     assert Path("docs/parameters.md").read_text() == parameter_markdown()
+
+
+def test_help_loads_no_heavy_module():
+    """`run.py --help` starts fast (issue 11 item 8) because the command line imports the model,
+    pandas, scipy and numpy only inside the commands that use them; a module-level import of
+    any of them would undo that without a timing test noticing on a fast machine."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, runpy; sys.argv = ['run.py', '--help']\n"
+        "try:\n    runpy.run_path('run.py', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "heavy = [m for m in ('pandas', 'scipy', 'numpy', 'mesa', 'sim.scenario', 'sim.model')"
+        " if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120
+    )
+    assert "HEAVY []" in result.stdout, result.stdout[-500:] + result.stderr[-2000:]
