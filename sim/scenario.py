@@ -296,8 +296,14 @@ def read_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, An
     parent_name = raw.pop("extends", None)
     if parent_name is None:
         return raw, lines
-    if not isinstance(parent_name, str):
-        raise ScenarioError(f"{path}:{lines[('extends',)][1]}: extends: must be a file name")
+    if (
+        not isinstance(parent_name, str)
+        or not parent_name.strip()
+        or any(ch in parent_name for ch in "\n\r\0")
+    ):
+        raise ScenarioError(
+            f"{path}:{lines[('extends',)][1]}: extends: must be a file name, got {parent_name!r}"
+        )
     parent_path = (path.parent / parent_name).resolve()
     parent, parent_lines = read_with_extends(parent_path, (*chain, path))
     inherit = raw.get("inherit_events", True)

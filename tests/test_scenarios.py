@@ -256,3 +256,14 @@ def test_exported_json_schema_is_current():
     schema = json.loads(json_schema_text())
     assert "china_budget" in json.dumps(schema)
     assert schema["additionalProperties"] is False
+
+
+@pytest.mark.parametrize("parent", ["\n", "", "   ", "a\nb.yaml"])
+def test_extends_that_is_no_file_name_gives_one_line(tmp_path, parent):
+    """Found by the fuzz test: `extends: "\\n"` gave a two-line message."""
+    path = tmp_path / "child.yaml"
+    path.write_text(json.dumps({"name": "c", "question": "q", "extends": parent}))
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    message = str(caught.value)
+    assert "\n" not in message and "extends: must be a file name" in message
