@@ -386,6 +386,9 @@ def forecast(
         Path, typer.Argument(help="Scenario file, or a library name such as 'baseline'.")
     ] = DEFAULT_SCENARIO,
     draws: Annotated[int, typer.Option(min=2, max=100_000, help="Posterior draws.")] = 200,
+    seeds: Annotated[
+        int, typer.Option(min=1, max=1_000, help="Seeds per draw (members = draws x seeds).")
+    ] = 2,
     posterior: Annotated[
         Path | None,
         typer.Option(help="posterior.parquet of a calibration (default: the 2011-2019 fit)."),
@@ -393,7 +396,8 @@ def forecast(
     out: OutOption = None,
     quiet: QuietOption = False,
 ) -> None:
-    """A posterior-predictive ensemble of a scenario: outcome quantiles every 1 January."""
+    """A posterior-predictive ensemble (posterior draws x seeds) of a scenario: outcome quantiles
+    every 1 January."""
     import json
 
     from sim import forecast as fc
@@ -411,20 +415,34 @@ def forecast(
         fail(str(error))
         return
     with progress_bar(quiet) as progress:
-        task = progress.add_task("posterior draws", total=draws)
-        result = fc.forecast(resolved, draws, source, on_member=lambda _: progress.advance(task))
+        task = progress.add_task("members (draws x seeds)", total=draws * seeds)
+        result = fc.forecast(
+            resolved, draws, source, on_member=lambda _: progress.advance(task), seeds=seeds
+        )
     quantiles = result.quantiles()
     with atomic_dir(target) as folder:
         flat = quantiles.copy()
         flat.columns = [f"{outcome}_{stat}" for stat, outcome in flat.columns]
         flat.reset_index().to_parquet(folder / "forecast.parquet", index=False)
         result.outcomes.to_parquet(folder / "members.parquet", index=False)
+        if result.parameters is not None:
+            result.parameters.to_parquet(folder / "draws.parquet", index=False)
         result.nation_quantiles().to_parquet(folder / "nations.parquet", index=False)
-        fc.figure(result, folder / "forecast.png", f"{resolved.scenario.name}: {draws} draws")
+        fc.figure(
+            result,
+            folder / "forecast.png",
+            f"{resolved.scenario.name}: {draws} draws x {seeds} seeds",
+        )
         manifest = {
             "scenario": resolved.scenario.model_dump(mode="json"),
             "content_hash": resolved.content_hash,
             "draws": draws,
+            "seeds": seeds,
+            "members": draws * seeds,
+            "member_seed_rule": (
+                "member (d, k) = draw d, seed index k: numpy.random.default_rng(63 bits of "
+                f"SeedSequence(scenario seed, spawn_key=({fc.FORECAST_STREAM}, d, k)))"
+            ),
             "posterior": str(source),
             "posterior_sha256": result.posterior_sha256,
         }
@@ -433,7 +451,12 @@ def forecast(
         print(target)
         return
     last = quantiles.index[-1]
-    table = Table(title=f"{resolved.scenario.name}: forecast for {last} ({draws} posterior draws)")
+    table = Table(
+        title=(
+            f"{resolved.scenario.name}: forecast for {last} ({draws} posterior draws x "
+            f"{seeds} seeds = {draws * seeds} members)"
+        )
+    )
     for column in ("outcome", "median", "50% interval", "90% interval"):
         table.add_column(column, justify="left" if column == "outcome" else "right")
     for name in (
