@@ -402,6 +402,12 @@ def forecast(
 
     from sim import forecast as fc
     from sim.outputs import OutputExistsError, atomic_dir, fresh_output_dir
+    from sim.provenance import (
+        POSTERIOR_DRAWS,
+        git_commit,
+        package_versions,
+        parameter_set,
+    )
 
     try:
         resolved = load_scenario(scenario)
@@ -445,6 +451,10 @@ def forecast(
             ),
             "posterior": str(source),
             "posterior_sha256": result.posterior_sha256,
+            "parameter_set": parameter_set(POSTERIOR_DRAWS, posterior=source),
+            "versions": package_versions(),
+            "git_commit": git_commit(),
+            "command": sys.argv,
         }
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     if quiet:
@@ -496,6 +506,12 @@ def compare(
 
     from sim import compare as cmp
     from sim.outputs import OutputExistsError, atomic_dir, fresh_output_dir
+    from sim.provenance import (
+        HAND_SET,
+        git_commit,
+        package_versions,
+        parameter_set,
+    )
 
     try:
         resolved = [load_scenario(path) for path in scenarios]
@@ -521,6 +537,10 @@ def compare(
             "scenarios": [r.scenario.model_dump(mode="json") for r in resolved],
             "content_hashes": [r.content_hash for r in resolved],
             "replicates": replicates,
+            "parameter_set": parameter_set(HAND_SET),
+            "versions": package_versions(),
+            "git_commit": git_commit(),
+            "command": sys.argv,
         }
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     if quiet:

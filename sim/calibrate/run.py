@@ -34,7 +34,7 @@ import pandas as pd
 from sim.calibrate.spec import Calibration, CalibrationError
 from sim.calibrate.target import BLOCKS, Target
 from sim.params import ModelParams
-from sim.provenance import git_commit, package_versions
+from sim.provenance import git_commit, package_versions, sha256_file
 
 DB = "calibration.db"
 SPEC_COPY = "_calibration.yaml"
@@ -254,6 +254,7 @@ def write_outputs(
     manifest = {
         "calibration": spec.model_dump(mode="json", by_alias=True),
         "calibration_hash": spec.content_hash,
+        "posterior_sha256": sha256_file(folder / "posterior.parquet"),
         "posterior_mean": {
             name: float(np.average(posterior[name], weights=posterior["weight"]))
             for name in spec.priors
