@@ -78,7 +78,7 @@ def test_run_compare_and_forecast_manifests_carry_the_parameter_set(tmp_path):
 
 
 def test_sweep_manifest_carries_the_parameter_set(tmp_path):
-    from tests.test_sweep import GRID, run_sweep, write_sweep, world  # noqa: F401
+    from tests.test_sweep import GRID, run_sweep, world, write_sweep
 
     folder = tmp_path / "w"
     folder.mkdir()
