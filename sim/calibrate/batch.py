@@ -11,11 +11,15 @@ simulations happen:
    (``generate_valid_proposal``, or the prior for the calibration sample), and restores the state.
 2. **Simulate the batch** as stacked arrays (``Model.simulate_batch`` -> ``Target.simulate_many``
    -> ``sim.ensemble.run_stacked``), split over worker processes when there are several.
-3. **Let pyabc run as usual.** It calls pyabc's ``simulate_one`` until ``n`` particles are
-   accepted, exactly like ``pyabc.sampler.SingleCoreSampler``. ``simulate_one`` re-draws the same
-   proposals from the same random state, and the model hands back the precomputed result of that
-   parameter set instead of simulating it (``Model.__call__``). pyabc computes the distance,
-   the acceptance and the weight itself.
+3. **Let pyabc judge, in order.** Proposal after proposal, until ``n`` are accepted (as
+   ``pyabc.sampler.SingleCoreSampler`` does), pyabc's own ``evaluate_proposal`` (with the
+   distance, epsilon, acceptor and weight function of this generation, taken from the
+   ``simulate_one`` pyabc handed over) computes the distance, the acceptance and the weight; the
+   model hands back the precomputed result of the parameter set instead of simulating it
+   (``Model.__call__``). numpy's random state is then set to what it was after the last
+   proposal used, as if the look-ahead had not happened. (For the calibration sample from the
+   prior, the state is restored before and pyabc's ``simulate_one`` draws the same proposals
+   again.)
 
 The simulated result of a parameter set is a function of the set alone (its seed is a hash of
 its values: sim/calibrate/target.py) and every stacked column is bit-identical to the run alone,
@@ -40,6 +44,7 @@ import pyabc
 from pyabc.inference_util.inference_util import (
     _simulate_one,
     _simulate_one_from_prior,
+    evaluate_proposal,
     generate_valid_proposal,
 )
 
@@ -49,42 +54,66 @@ MIN_PER_WORKER = 16
 MAX_BATCH = 2048
 
 
-def proposal_drawer(simulate_one: Callable) -> Callable[[], dict] | None:
-    """A function drawing the next proposal exactly as ``simulate_one`` will, or None when
-    ``simulate_one`` is not one of the pyabc functions this sampler knows."""
+def proposal_drawer(simulate_one: Callable) -> Callable[[], Any] | None:
+    """A function drawing the next proposal exactly as ``simulate_one`` will (the same random
+    numbers from numpy's global generator), or None when ``simulate_one`` is not one of the
+    pyabc functions this sampler knows."""
     if not isinstance(simulate_one, partial):
         return None
     kw = simulate_one.keywords
     if simulate_one.func is _simulate_one:
-
-        def draw() -> dict:
-            _, theta = generate_valid_proposal(
-                t=kw["t"],
-                m=kw["m"],
-                p=kw["p"],
-                model_prior=kw["model_prior"],
-                parameter_priors=kw["parameter_priors"],
-                model_perturbation_kernel=kw["model_perturbation_kernel"],
-                transitions=kw["transitions"],
-            )
-            return theta
-
-        return draw
+        return partial(
+            generate_valid_proposal,
+            t=kw["t"],
+            m=kw["m"],
+            p=kw["p"],
+            model_prior=kw["model_prior"],
+            parameter_priors=kw["parameter_priors"],
+            model_perturbation_kernel=kw["model_perturbation_kernel"],
+            transitions=kw["transitions"],
+        )
     if simulate_one.func is _simulate_one_from_prior:
 
-        def draw_prior() -> dict:
+        def draw_prior() -> tuple[int, Any]:
             m = int(kw["model_prior"].rvs())
-            return kw["parameter_priors"][m].rvs()
+            return m, kw["parameter_priors"][m].rvs()
 
         return draw_prior
     return None
+
+
+def proposal_evaluator(simulate_one: Callable) -> Callable[[int, Any], Any] | None:
+    """pyabc's own evaluation of a drawn proposal (simulate, distance, acceptance, weight:
+    ``evaluate_proposal`` with the arguments ``simulate_one`` carries), so a proposal drawn in
+    the look-ahead is not drawn again; None where ``simulate_one`` must be called as it is."""
+    if not isinstance(simulate_one, partial) or simulate_one.func is not _simulate_one:
+        return None
+    kw = simulate_one.keywords
+    if not kw.get("evaluate", True):
+        return None
+    return partial(
+        evaluate_proposal,
+        t=kw["t"],
+        models=kw["models"],
+        summary_statistics=kw["summary_statistics"],
+        distance_function=kw["distance_function"],
+        eps=kw["eps"],
+        acceptor=kw["acceptor"],
+        x_0=kw["x_0"],
+        weight_function=kw["weight_function"],
+        proposal_id=kw["proposal_id"],
+    )
 
 
 _WORKER_MODEL: Any = None
 
 
 def _init_worker(model: Any) -> None:
+    """A worker's parallelism is the process: one BLAS thread each, as in sweeps."""
     global _WORKER_MODEL
+    from sim.sweep.runner import pin_blas_threads
+
+    pin_blas_threads()
     _WORKER_MODEL = model
 
 
@@ -123,27 +152,41 @@ class StackedBatchSampler(pyabc.sampler.Sampler):
         ana_vars=None,
     ):
         draw = proposal_drawer(simulate_one)
+        evaluate = proposal_evaluator(simulate_one)
         sample = self._create_empty_sample()
         evaluated = accepted = 0
         while accepted < n:
             if self.check_max_eval and evaluated >= max_eval:
                 break
-            size = self.batch_size(n - accepted, accepted, evaluated)
+            size = (
+                n - accepted  # the calibration sample: every proposal is accepted
+                if all_accepted
+                else self.batch_size(n - accepted, accepted, evaluated)
+            )
+            proposals, states = [], []
             if draw is not None:
-                state = np.random.get_state()
-                thetas = [draw() for _ in range(size)]
-                np.random.set_state(state)
-                self.model.prefill(thetas, self.simulate(thetas))
-            for _ in range(size):
+                start = np.random.get_state()
+                for _ in range(size):
+                    proposals.append(draw())
+                    states.append(np.random.get_state())
+                if evaluate is None:  # simulate_one will draw them again
+                    np.random.set_state(start)
+                self.model.prefill([theta for _, theta in proposals], self.simulate(proposals))
+            used = 0
+            for i in range(size):
                 if self.check_max_eval and evaluated >= max_eval:
                     break
-                particle = simulate_one()
+                particle = simulate_one() if evaluate is None else evaluate(*proposals[i])
+                used = i + 1
                 sample.append(particle)
                 evaluated += 1
                 if particle.accepted:
                     accepted += 1
                     if accepted == n:
                         break
+            if evaluate is not None:
+                # numpy's generator as if only the proposals pyabc used had been drawn
+                np.random.set_state(states[used - 1] if used else start)
             self.wasted += self.model.pending()
             self.misses += self.model.misses
             self.model.clear()
@@ -162,8 +205,10 @@ class StackedBatchSampler(pyabc.sampler.Sampler):
         floor = self.workers * MIN_PER_WORKER
         return int(min(max(wanted, floor), MAX_BATCH))
 
-    def simulate(self, thetas: list[dict]) -> list[dict]:
-        """Results of ``thetas`` in order: here, or split into one contiguous chunk per worker."""
+    def simulate(self, proposals: list[tuple[int, Any]]) -> list[dict]:
+        """Results of the (model, parameters) ``proposals`` in order: here, or split into one
+        contiguous chunk per worker."""
+        thetas = [theta for _, theta in proposals]
         self.simulated += len(thetas)
         if self.workers == 1 or len(thetas) < 2 * MIN_PER_WORKER:
             return self.model.simulate_batch(thetas)
