@@ -204,28 +204,54 @@ def test_candidates_simulated_together_equal_each_simulated_alone(target):
     assert not np.array_equal(together[0], together[2])
 
 
-def test_batched_sampler_gives_the_single_core_posterior_bit_for_bit(tmp_path, monkeypatch):
+def abc_history(tmp_path, target, spec, sampler_for, name):
+    """Three ABC-SMC generations in one pyabc run (numpy's generator is not reseeded between
+    generations, unlike run_calibration): the accepted populations and per-generation counts."""
+    import pyabc
+
+    model = calibrate_run.Model(target, spec)
+    np.random.seed(spec.seed)
+    abc = pyabc.ABCSMC(
+        model,
+        calibrate_run.priors(spec),
+        calibrate_run.distance,
+        population_size=spec.algorithm.population,
+        sampler=sampler_for(model),
+        eps=pyabc.QuantileEpsilon(alpha=0.5),
+    )
+    abc.new(f"sqlite:///{tmp_path / name}.db", dict.fromkeys(("nations", "regions", "spread"), 0))
+    history = abc.run(max_nr_populations=3)
+    frames = [history.get_distribution(m=0, t=t) for t in range(history.max_t + 1)]
+    return frames, history.get_all_populations()
+
+
+def test_batched_sampler_gives_the_single_core_posterior_bit_for_bit(tmp_path, target):
     """The stacked-batch sampler on two processes against pyabc's own SingleCoreSampler, same
-    file and seed: the same particles, weights, epsilons and evaluation counts. Every proposal
-    pyabc made was served from a batch (no misses), and batches looked ahead (simulated more
-    than pyabc evaluated)."""
+    seed, three generations in one run: the same particles, weights, epsilons and evaluation
+    counts. Every proposal pyabc judged was served from a batch (no misses), batches were split
+    over the workers and drawn ahead (more simulated than judged)."""
+    import pyabc
+
     from sim.calibrate.batch import StackedBatchSampler
 
-    stats = []
-    original_stop = StackedBatchSampler.stop
-
-    def stop(self):
-        stats.append((self.simulated, self.wasted, self.misses, self.nr_evaluations_))
-        original_stop(self)
-
-    monkeypatch.setattr(StackedBatchSampler, "stop", stop)
-    text = TINY.replace("validate: {start: 2017-01-01, end: 2019-01-01}\n", "").replace(
-        "generations: 3", "generations: 2"
+    text = TINY.replace("population: 12, generations: 3", "population: 40, generations: 3")
+    spec, _, _ = load_calibration(write(tmp_path, text))
+    single, single_pops = abc_history(
+        tmp_path, target, spec, lambda model: pyabc.sampler.SingleCoreSampler(), "single"
     )
-    spec, _, text = load_calibration(write(tmp_path, text))
-    single = calibrate_run.run_calibration(spec, text, tmp_path / "single", batched=False)
-    batched = calibrate_run.run_calibration(spec, text, tmp_path / "batched", workers=2)
-    pd.testing.assert_frame_equal(single[0], batched[0])
-    pd.testing.assert_frame_equal(single[1], batched[1])
-    assert stats and all(misses == 0 for _, _, misses, _ in stats)
-    assert sum(s[0] for s in stats) > batched[1]["samples"].sum()
+    used = []
+
+    def batched_sampler(model):
+        used.append(StackedBatchSampler(model, workers=2))
+        return used[-1]
+
+    batched, batched_pops = abc_history(tmp_path, target, spec, batched_sampler, "batched")
+    assert len(single) == 3
+    for (params_a, weights_a), (params_b, weights_b) in zip(single, batched, strict=True):
+        pd.testing.assert_frame_equal(params_a, params_b)
+        assert np.array_equal(weights_a, weights_b)
+    columns = ["t", "epsilon", "samples"]
+    pd.testing.assert_frame_equal(single_pops[columns], batched_pops[columns])
+    sampler = used[0]
+    assert sampler.misses == 0
+    assert sampler.simulated > batched_pops["samples"].sum()

@@ -105,6 +105,26 @@ def proposal_evaluator(simulate_one: Callable) -> Callable[[int, Any], Any] | No
     )
 
 
+class _Batch:
+    """Proposals drawn ahead, numpy's random state before them and after each, and (once
+    dispatched) the pending simulation of them."""
+
+    def __init__(self, proposals: list, states: list, start: Any) -> None:
+        self.proposals = proposals
+        self.states = states
+        self.start = start
+        self._wait: Callable[[], list[dict]] | None = None
+
+    def dispatch(self, sampler: StackedBatchSampler) -> _Batch:
+        self._wait = sampler.submit(self.proposals)
+        return self
+
+    def results(self) -> list[dict]:
+        if self._wait is None:
+            raise RuntimeError("batch not dispatched")
+        return self._wait()
+
+
 _WORKER_MODEL: Any = None
 
 
@@ -154,70 +174,134 @@ class StackedBatchSampler(pyabc.sampler.Sampler):
         draw = proposal_drawer(simulate_one)
         evaluate = proposal_evaluator(simulate_one)
         sample = self._create_empty_sample()
+        if draw is not None and evaluate is not None:
+            evaluated = self._judge_in_batches(n, draw, evaluate, sample, max_eval)
+        else:
+            evaluated = self._call_in_batches(n, simulate_one, draw, sample, max_eval, all_accepted)
+        self.nr_evaluations_ = evaluated
+        if sample.n_accepted < n:
+            sample.ok = False
+        return sample
+
+    def _judge_in_batches(self, n, draw, evaluate, sample, max_eval) -> int:
+        """A generation: batches drawn ahead, simulated (on the workers), then judged by pyabc
+        in order. With worker processes the next batch is drawn while this one simulates and
+        simulates while this one is judged (pyabc's proposals and weights are serial work)."""
+        evaluated = accepted = 0
+        batch = self._draw(draw, self.batch_size(n, 0, 0)).dispatch(self)
+        while True:
+            upcoming = None
+            if self._parallel():
+                rate = (accepted + 1) / (evaluated + 2)
+                left = (n - accepted) - rate * len(batch.proposals)
+                if left > 0:  # this batch is not expected to finish the generation
+                    upcoming = self._draw(
+                        draw, self.batch_size(math.ceil(left), accepted, evaluated)
+                    )
+            results = batch.results()
+            if upcoming is not None:
+                upcoming.dispatch(self)
+            self.model.prefill([theta for _, theta in batch.proposals], results)
+            used, finished = 0, False
+            for m, theta in batch.proposals:
+                if self.check_max_eval and evaluated >= max_eval:
+                    finished = True
+                    break
+                particle = evaluate(m, theta)
+                used += 1
+                sample.append(particle)
+                evaluated += 1
+                if particle.accepted:
+                    accepted += 1
+                    if accepted == n:
+                        finished = True
+                        break
+            self.wasted += self.model.pending()
+            self.misses += self.model.misses
+            self.model.clear()
+            if finished:
+                # numpy's generator as if only the proposals pyabc used had been drawn
+                np.random.set_state(batch.states[used - 1] if used else batch.start)
+                if upcoming is not None:
+                    self.wasted += len(upcoming.results())
+                return evaluated
+            batch = upcoming or self._draw(
+                draw, self.batch_size(n - accepted, accepted, evaluated)
+            ).dispatch(self)
+
+    def _call_in_batches(self, n, simulate_one, draw, sample, max_eval, all_accepted) -> int:
+        """The calibration sample (or an unknown ``simulate_one``): look ahead, restore the
+        random state, and let pyabc's ``simulate_one`` draw the same proposals again."""
         evaluated = accepted = 0
         while accepted < n:
             if self.check_max_eval and evaluated >= max_eval:
                 break
             size = (
-                n - accepted  # the calibration sample: every proposal is accepted
-                if all_accepted
-                else self.batch_size(n - accepted, accepted, evaluated)
+                n - accepted if all_accepted else self.batch_size(n - accepted, accepted, evaluated)
             )
-            proposals, states = [], []
             if draw is not None:
-                start = np.random.get_state()
-                for _ in range(size):
-                    proposals.append(draw())
-                    states.append(np.random.get_state())
-                if evaluate is None:  # simulate_one will draw them again
-                    np.random.set_state(start)
-                self.model.prefill([theta for _, theta in proposals], self.simulate(proposals))
-            used = 0
-            for i in range(size):
+                batch = self._draw(draw, size)
+                np.random.set_state(batch.start)
+                results = batch.dispatch(self).results()
+                self.model.prefill([theta for _, theta in batch.proposals], results)
+            for _ in range(size):
                 if self.check_max_eval and evaluated >= max_eval:
                     break
-                particle = simulate_one() if evaluate is None else evaluate(*proposals[i])
-                used = i + 1
+                particle = simulate_one()
                 sample.append(particle)
                 evaluated += 1
                 if particle.accepted:
                     accepted += 1
                     if accepted == n:
                         break
-            if evaluate is not None:
-                # numpy's generator as if only the proposals pyabc used had been drawn
-                np.random.set_state(states[used - 1] if used else start)
             self.wasted += self.model.pending()
             self.misses += self.model.misses
             self.model.clear()
-        self.nr_evaluations_ = evaluated
-        if sample.n_accepted < n:
-            sample.ok = False
-        return sample
+        return evaluated
+
+    def _draw(self, draw, size: int) -> _Batch:
+        """``size`` proposals, with numpy's random state before and after each."""
+        start = np.random.get_state()
+        proposals, states = [], []
+        for _ in range(size):
+            proposals.append(draw())
+            states.append(np.random.get_state())
+        return _Batch(proposals, states, start)
+
+    def _parallel(self) -> bool:
+        return self.workers > 1
 
     def batch_size(self, missing: int, accepted: int, evaluated: int) -> int:
         """Proposals to look ahead: the expected number still needed at the acceptance rate
         seen so far in this generation (a first guess of 1/2 before anything was seen; no more
-        than 1/100), rounded up to fill every worker, within [workers x MIN_PER_WORKER,
-        MAX_BATCH]."""
+        than 1/100), halved with worker processes (so the rest can be drawn while the first
+        half simulates), within [workers x MIN_PER_WORKER, MAX_BATCH]."""
         rate = max((accepted + 1) / (evaluated + 2), 0.01)
         wanted = math.ceil(missing / rate)
+        if self._parallel():  # half now, half drawn while it simulates (_judge_in_batches)
+            wanted = math.ceil(wanted / 2)
         floor = self.workers * MIN_PER_WORKER
         return int(min(max(wanted, floor), MAX_BATCH))
 
     def simulate(self, proposals: list[tuple[int, Any]]) -> list[dict]:
-        """Results of the (model, parameters) ``proposals`` in order: here, or split into one
-        contiguous chunk per worker."""
+        """Results of the (model, parameters) ``proposals`` in order (blocking)."""
+        return self.submit(proposals)()
+
+    def submit(self, proposals: list[tuple[int, Any]]) -> Callable[[], list[dict]]:
+        """Start simulating ``proposals``: here (done before returning), or split into one
+        contiguous chunk per worker (running while the caller goes on); returns a function
+        that waits for the results, in order."""
         thetas = [theta for _, theta in proposals]
         self.simulated += len(thetas)
         if self.workers == 1 or len(thetas) < 2 * MIN_PER_WORKER:
-            return self.model.simulate_batch(thetas)
+            done = self.model.simulate_batch(thetas)
+            return lambda: done
         if self._pool is None:
             context = multiprocessing.get_context("fork")
             self._pool = context.Pool(self.workers, _init_worker, (self.model,))
         chunks = [list(c) for c in np.array_split(np.arange(len(thetas)), self.workers)]
-        parts = self._pool.map(_simulate_chunk, [[thetas[i] for i in c] for c in chunks])
-        return [result for part in parts for result in part]
+        handle = self._pool.map_async(_simulate_chunk, [[thetas[i] for i in c] for c in chunks])
+        return lambda: [result for part in handle.get() for result in part]
 
     def stop(self) -> None:
         """pyabc calls this when a run ends: end the worker processes."""
