@@ -129,10 +129,14 @@ _WORKER_MODEL: Any = None
 
 
 def _init_worker(model: Any) -> None:
-    """A worker's parallelism is the process: one BLAS thread each, as in sweeps."""
+    """A worker's parallelism is the process: one BLAS thread each, as in sweeps. Ctrl-C is
+    the main process's to handle (pyabc then stops the sampler, which ends the workers)."""
     global _WORKER_MODEL
+    import signal
+
     from sim.sweep.runner import pin_blas_threads
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     pin_blas_threads()
     _WORKER_MODEL = model
 
@@ -304,8 +308,9 @@ class StackedBatchSampler(pyabc.sampler.Sampler):
         return lambda: [result for part in handle.get() for result in part]
 
     def stop(self) -> None:
-        """pyabc calls this when a run ends: end the worker processes."""
+        """pyabc calls this when a run ends, finished or interrupted: end the worker
+        processes (nothing they might still be doing is wanted any more)."""
         if self._pool is not None:
-            self._pool.close()
+            self._pool.terminate()
             self._pool.join()
             self._pool = None
