@@ -521,6 +521,9 @@ def forecast(
         Path, typer.Argument(help="Scenario file, or a library name such as 'baseline'.")
     ] = DEFAULT_SCENARIO,
     draws: Annotated[int, typer.Option(min=2, max=100_000, help="Posterior draws.")] = 200,
+    seeds: Annotated[
+        int, typer.Option(min=1, max=1_000, help="Seeds per draw (members = draws x seeds).")
+    ] = 2,
     posterior: Annotated[
         Path | None,
         typer.Option(help="posterior.parquet of a calibration (default: the 2011-2019 fit)."),
@@ -528,11 +531,18 @@ def forecast(
     out: OutOption = None,
     quiet: QuietOption = False,
 ) -> None:
-    """A posterior-predictive ensemble of a scenario: outcome quantiles every 1 January."""
+    """A posterior-predictive ensemble (posterior draws x seeds) of a scenario: outcome quantiles
+    every 1 January."""
     import json
 
     from sim import forecast as fc
     from sim.outputs import OutputExistsError, atomic_dir, fresh_output_dir
+    from sim.provenance import (
+        POSTERIOR_DRAWS,
+        git_commit,
+        package_versions,
+        parameter_set,
+    )
     from sim.scenario import ScenarioError, load_scenario
 
     try:
@@ -547,29 +557,52 @@ def forecast(
         fail(str(error))
         return
     with progress_bar(quiet) as progress:
-        task = progress.add_task("posterior draws", total=draws)
-        result = fc.forecast(resolved, draws, source, on_member=lambda _: progress.advance(task))
+        task = progress.add_task("members (draws x seeds)", total=draws * seeds)
+        result = fc.forecast(
+            resolved, draws, source, on_member=lambda _: progress.advance(task), seeds=seeds
+        )
     quantiles = result.quantiles()
     with atomic_dir(target) as folder:
         flat = quantiles.copy()
         flat.columns = [f"{outcome}_{stat}" for stat, outcome in flat.columns]
         flat.reset_index().to_parquet(folder / "forecast.parquet", index=False)
         result.outcomes.to_parquet(folder / "members.parquet", index=False)
+        if result.parameters is not None:
+            result.parameters.to_parquet(folder / "draws.parquet", index=False)
         result.nation_quantiles().to_parquet(folder / "nations.parquet", index=False)
-        fc.figure(result, folder / "forecast.png", f"{resolved.scenario.name}: {draws} draws")
+        fc.figure(
+            result,
+            folder / "forecast.png",
+            f"{resolved.scenario.name}: {draws} draws x {seeds} seeds",
+        )
         manifest = {
             "scenario": resolved.scenario.model_dump(mode="json"),
             "content_hash": resolved.content_hash,
             "draws": draws,
+            "seeds": seeds,
+            "members": draws * seeds,
+            "member_seed_rule": (
+                "member (d, k) = draw d, seed index k: numpy.random.default_rng(63 bits of "
+                f"SeedSequence(scenario seed, spawn_key=({fc.FORECAST_STREAM}, d, k)))"
+            ),
             "posterior": str(source),
             "posterior_sha256": result.posterior_sha256,
+            "parameter_set": parameter_set(POSTERIOR_DRAWS, posterior=source),
+            "versions": package_versions(),
+            "git_commit": git_commit(),
+            "command": sys.argv,
         }
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     if quiet:
         print(target)
         return
     last = quantiles.index[-1]
-    table = Table(title=f"{resolved.scenario.name}: forecast for {last} ({draws} posterior draws)")
+    table = Table(
+        title=(
+            f"{resolved.scenario.name}: forecast for {last} ({draws} posterior draws x "
+            f"{seeds} seeds = {draws * seeds} members)"
+        )
+    )
     for column in ("outcome", "median", "50% interval", "90% interval"):
         table.add_column(column, justify="left" if column == "outcome" else "right")
     for name in (
@@ -640,7 +673,7 @@ def compare(
 
     from sim import compare as cmp
     from sim.outputs import OutputError, OutputExistsError, atomic_dir, fresh_output_dir
-    from sim.provenance import git_commit, package_versions
+    from sim.provenance import HAND_SET, git_commit, package_versions, parameter_set
     from sim.scenario import ScenarioError, load_scenario
     from sim.sweep.spec import SweepError
 
@@ -675,6 +708,7 @@ def compare(
                 "scenarios": [r.scenario.model_dump(mode="json") for r in resolved],
                 "content_hashes": [r.content_hash for r in resolved],
                 "replicates": replicates,
+                "parameter_set": parameter_set(HAND_SET),
                 "seeds": "replicate r of every scenario: run_seed(master, 0, r), master = "
                 f"{resolved[0].scenario.seed} (sim.sweep.seeds); sweep folder: sweep/",
                 # where the numbers came from, as a run's manifest records it (run.py report)

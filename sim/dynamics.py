@@ -162,19 +162,26 @@ def equilibrium_anchor(
     return observed + (peer_rate / stubbornness) * np.where(active, observed - mean, 0.0)
 
 
-def equilibrium_anchors(world: World, reference: ModelParams) -> Anchors:
-    """Anchors that hold the observed world still under ``reference`` parameters (docs/ODD.md 7.4)."""
+def equilibrium_anchors(
+    world: World, reference: ModelParams, peers: PeerOperator | None = None
+) -> Anchors:
+    """Anchors that hold the observed world still under ``reference`` parameters (docs/ODD.md 7.4).
+
+    ``peers``: the influence network of ``world`` under ``reference``'s network weights, when
+    the caller has it already (a calibration population shares one network: building it per
+    candidate cost as much as the run)."""
     from sim.network import influence_matrix
 
-    peers = PeerOperator.build(
-        influence_matrix(
-            world.membership,
-            world.subregion,
-            reference.org_weights,
-            reference.region_weight,
-            world.iso3,
+    if peers is None:
+        peers = PeerOperator.build(
+            influence_matrix(
+                world.membership,
+                world.subregion,
+                reference.org_weights,
+                reference.region_weight,
+                world.iso3,
+            )
         )
-    )
     return Anchors(
         disposition=equilibrium_anchor(
             world.alignment,

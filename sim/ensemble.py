@@ -11,7 +11,7 @@ every run at the requested steps, in the order the sets were given. Column r is 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from itertools import pairwise
 from typing import Any, Literal
 
@@ -29,6 +29,10 @@ from sim.world import World
 DEFAULT_STACK = 128
 
 Reference = ModelParams | Literal["own"] | None
+
+#: Called at every recorded step with the block's Simulation, the caller's indices of the
+#: block's columns (column j of the block is run ``columns[j]``) and the record's position.
+Observer = Callable[[Simulation, Sequence[int], int], None]
 
 
 def yearly_steps(steps: int) -> list[int]:
@@ -51,6 +55,7 @@ def run_stacked(
     record: Sequence[int] | None = None,
     reference: Reference = "own",
     stack: int = DEFAULT_STACK,
+    observe: Observer | None = None,
 ) -> np.ndarray:
     """Alignment of R runs at the recorded steps: an array (len(record), nations, R).
 
@@ -70,6 +75,8 @@ def run_stacked(
             ``Simulation``): ``"own"`` (default) each run's own set, as a calibration candidate
             needs; None the model defaults; or one ``ModelParams`` for all.
         stack: Most runs stepped in one array.
+        observe: Called at every recorded step, for what the alignment alone does not give
+            (blocs, the joint response: forecasts), so those come from the same stepping.
     """
     base = ModelParams()
     if isinstance(world, ResolvedScenario):
@@ -100,6 +107,8 @@ def run_stacked(
                 list(events or ()),
                 wanted,
                 reference,
+                columns,
+                observe,
             )
     return out
 
@@ -112,6 +121,8 @@ def _run_block(
     events: list[Event],
     wanted: list[int],
     reference: Reference,
+    columns: Sequence[int] = (),
+    observe: Observer | None = None,
 ) -> np.ndarray:
     """One stack stepped together: (len(wanted), nations, columns)."""
     generators = [np.random.default_rng(s) for s in seeds]
@@ -120,8 +131,12 @@ def _run_block(
     position = {step: i for i, step in enumerate(wanted)}
     if 0 in position:
         out[position[0]] = sim.state.alignment
+        if observe:
+            observe(sim, columns, position[0])
     for step in range(1, (wanted[-1] if wanted else 0) + 1):
         sim.step()
         if step in position:
             out[position[step]] = sim.state.alignment
+            if observe:
+                observe(sim, columns, position[step])
     return out

@@ -1,10 +1,16 @@
 """Forecasts with intervals: a scenario run as a posterior-predictive ensemble.
 
 Why: one seed of one parameter set is not an answer. A forecast draws ``draws`` parameter sets
-from the calibration posterior (by weight, seeded), runs the scenario once with each (its own
-seed, its own anchors: the starting world is an equilibrium of every member, as in calibration),
-and reports quantiles of the outcomes every 1 January: bloc sizes and shares, the joint-response
-support and the Security Council pass probability, and each nation's alignment.
+from the calibration posterior (by weight, seeded) and runs each with ``seeds`` seeds: the
+ensemble has draws x seeds members, so both parameter uncertainty and the model's own noise are
+in the intervals. Every member has its own anchors (the starting world is an equilibrium of
+every member, as in calibration). All members step as one array (``sim.ensemble.run_stacked``,
+the one ensemble path: each column is bit-identical to that member run alone). Reported every
+1 January and at the end: quantiles over all members of the bloc sizes and shares, the
+joint-response support and the Security Council pass probability, and each nation's alignment.
+
+Member (d, k) (draw d, seed k) draws its noise from ``member_seed(scenario seed, d, k)``, a
+function of those three numbers only, so adding draws or seeds never changes existing members.
 
 The default posterior is the fit on all observed years (scenarios/calibration/history_2011_2019.yaml,
 shipped as ``sim/data/posterior_2011_2019.parquet``). docs/validation.md says how much such
@@ -14,42 +20,53 @@ forecasts can be trusted: on held-out years they were no better than "nothing ch
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sim.ensemble import run_stacked
 from sim.metrics import assign_blocs
 from sim.scenario import ResolvedScenario
 from sim.simulation import Simulation
-from sim.sweep.seeds import run_generator
 from sim.world import World
 
 POSTERIOR = Path(__file__).resolve().parent / "data" / "posterior_2011_2019.parquet"
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 DEFAULT_DRAWS = 200
+#: Seeds per posterior draw unless asked otherwise: a few, so that the noise is sampled for
+#: every parameter set without multiplying the cost of a few hundred draws.
+DEFAULT_SEEDS = 2
+#: First entry of a forecast member's seed key: keeps forecast streams apart from the sweep's
+#: (point, replicate) keys (sim/sweep/seeds.py) under the same master seed.
+FORECAST_STREAM = 9
+#: Columns of ``Forecast.outcomes`` that identify a member rather than measure it.
+MEMBER_COLUMNS = ("member", "draw", "seed_index", "seed")
 
 
 @dataclass
 class Forecast:
-    """Outcomes per member and year: ``outcomes`` (member, date, outcome), ``alignment``
-    (members x dates x nations)."""
+    """Outcomes per member and year: ``outcomes`` (member, draw, seed_index, seed, date,
+    outcome...), ``alignment`` (members x dates x nations), ``parameters`` (one row per draw)."""
 
     dates: list[str]
     iso3: np.ndarray
     outcomes: pd.DataFrame
     alignment: np.ndarray
     posterior_sha256: str
+    draws: int = 0
+    seeds: int = 1
+    parameters: pd.DataFrame | None = None
 
     def quantiles(self) -> pd.DataFrame:
-        """date x outcome: mean and the QUANTILES across members."""
-        grouped = self.outcomes.groupby("date")
+        """date x outcome: mean and the QUANTILES across all members (draws x seeds)."""
+        measured = self.outcomes.drop(columns=list(MEMBER_COLUMNS), errors="ignore")
+        grouped = measured.groupby("date")
         frames = {f"q{int(q * 100):02d}": grouped.quantile(q) for q in QUANTILES}
         frames["mean"] = grouped.mean()
-        stacked = pd.concat(frames, axis=1).drop(columns="member", level=1, errors="ignore")
-        return stacked
+        return pd.concat(frames, axis=1)
 
     def nation_quantiles(self) -> pd.DataFrame:
         """One row per (date, nation): alignment quantiles and P(China-led bloc)."""
@@ -79,35 +96,50 @@ def draw_parameter_sets(posterior: pd.DataFrame, count: int, seed: int) -> list[
     return [{n: float(posterior.at[r, n]) for n in names} for r in rows]
 
 
+def member_seed(master_seed: int, draw: int, seed_index: int) -> int:
+    """The seed of member (draw, seed_index): 63 bits of SeedSequence(master, spawn_key=
+    (FORECAST_STREAM, draw, seed_index)); ``numpy.random.default_rng`` of it is the member's
+    generator (a plain integer, so the manifest and members.parquet can name it)."""
+    sequence = np.random.SeedSequence(master_seed, spawn_key=(FORECAST_STREAM, draw, seed_index))
+    high, low = (int(word) for word in sequence.generate_state(2, np.uint32))
+    return ((high << 32) | low) >> 1
+
+
 def forecast(
     resolved: ResolvedScenario,
     draws: int = DEFAULT_DRAWS,
     posterior_path: Path = POSTERIOR,
     on_member: Callable[[int], None] | None = None,
+    seeds: int = DEFAULT_SEEDS,
 ) -> Forecast:
-    """Run the scenario once per posterior draw; outcomes every 12 months and at the end."""
+    """Run the scenario for every (posterior draw, seed) pair as one stack; outcomes every 12
+    months and at the end. Member m is draw m // seeds with seed index m % seeds."""
+    if draws < 1 or seeds < 1:
+        raise ValueError(f"draws and seeds must be at least 1, got {draws} and {seeds}")
     s = resolved.scenario
     posterior, sha = load_posterior(posterior_path)
     world = World.from_frame(resolved.nations)
     steps = sorted({*range(0, s.steps + 1, 12), s.steps})
     start = np.datetime64(s.start.isoformat()[:7], "M")
     dates = [str((start + step).astype("datetime64[D]")) for step in steps]
-    records = []
-    alignment = np.empty((draws, len(steps), world.n))
-    for member, theta in enumerate(draw_parameter_sets(posterior, draws, s.seed)):
-        params = s.parameters.replace(**theta)
-        sim = Simulation(world, params, s.events, run_generator(s.seed, 2, member), params)
-        for t, step in enumerate(steps):
-            while sim.step_index < step:
-                sim.step()
-            x = sim.state.alignment
-            alignment[member, t] = x
+    thetas = draw_parameter_sets(posterior, draws, s.seed)
+    sets = [s.parameters.replace(**thetas[m // seeds]) for m in range(draws * seeds)]
+    member_seeds = [member_seed(s.seed, m // seeds, m % seeds) for m in range(draws * seeds)]
+    records: list[dict] = []
+
+    def observe(sim: Simulation, columns: Sequence[int], t: int) -> None:
+        gdp = sim.world.gdp_usd
+        for j, member in enumerate(columns):
+            params = sim.column_params(j)
+            x = sim.state.alignment[:, j]
             blocs = assign_blocs(x, params.us_bloc_threshold, params.china_bloc_threshold)
-            response = sim.joint_response()
-            gdp = sim.world.gdp_usd
+            response = sim.joint_response(j)
             records.append(
                 {
                     "member": member,
+                    "draw": member // seeds,
+                    "seed_index": member % seeds,
+                    "seed": member_seeds[member],
                     "date": dates[t],
                     "china_bloc_count": int((blocs == 1).sum()),
                     "us_bloc_count": int((blocs == -1).sum()),
@@ -116,9 +148,32 @@ def forecast(
                     "unsc_pass_probability": response.pass_probability,
                 }
             )
-        if on_member:
-            on_member(member)
-    return Forecast(dates, world.iso3, pd.DataFrame(records), alignment, sha)
+            if on_member and t == len(steps) - 1:
+                on_member(member)
+
+    alignment = run_stacked(
+        world,
+        sets,
+        member_seeds,
+        s.steps,
+        events=s.events,
+        record=steps,
+        reference="own",
+        observe=observe,
+    )
+    outcomes = pd.DataFrame(records).sort_values(["member", "date"], ignore_index=True)
+    parameters = pd.DataFrame(thetas)
+    parameters.insert(0, "draw", range(draws))
+    return Forecast(
+        dates,
+        world.iso3,
+        outcomes,
+        np.ascontiguousarray(alignment.transpose(2, 0, 1)),
+        sha,
+        draws=draws,
+        seeds=seeds,
+        parameters=parameters,
+    )
 
 
 def figure(result: Forecast, path: Path, title: str) -> None:

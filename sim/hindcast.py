@@ -24,8 +24,8 @@ import pandas as pd
 from sim import skill
 from sim.data.dated import EARLIEST
 from sim.data.observed import observed
+from sim.ensemble import run_stacked
 from sim.params import ModelParams
-from sim.simulation import Simulation
 from sim.sweep.seeds import run_generator
 from sim.world import LEADERS, World
 
@@ -160,15 +160,17 @@ def run_ensemble(
     seeds: list[np.random.Generator],
     reference: ModelParams | None = None,
 ) -> np.ndarray:
-    """Alignment at each wanted step (len(steps) x nations x replicates), replicates stacked."""
-    sim = Simulation(world, params, events, seeds, reference=reference)
-    out = np.empty((len(steps_wanted), world.n, len(seeds)))
-    wanted = {step: i for i, step in enumerate(steps_wanted)}
-    for step in range(1, max(steps_wanted) + 1):
-        sim.step()
-        if step in wanted:
-            out[wanted[step]] = sim.state.alignment
-    return out
+    """Alignment at each wanted step (len(steps) x nations x replicates): the replicates of one
+    parameter set as one stack (``sim.ensemble.run_stacked``, the one ensemble path)."""
+    return run_stacked(
+        world,
+        [params] * len(seeds),
+        seeds,
+        max(steps_wanted),
+        events=events,
+        record=steps_wanted,
+        reference=reference,
+    )
 
 
 def hindcast(
@@ -197,16 +199,12 @@ def hindcast(
 def parameter_ensemble(
     world: World, start: date, dates: list[date], parameter_sets: list[ModelParams], seed: int
 ) -> np.ndarray:
-    """One run per parameter set (each with its own anchors, i.e. the start is an equilibrium of
-    every member): dates x nations x members. Seeds from (seed, member)."""
+    """One run per parameter set, all in one stack (``run_stacked``), each with its own anchors
+    (the start is an equilibrium of every member): dates x nations x members. Member m draws
+    from ``run_generator(seed, 1, m)``."""
     steps = [months_between(start, d) for d in dates]
-    return np.concatenate(
-        [
-            run_ensemble(world, p, [], steps, [run_generator(seed, 1, m)], reference=p)
-            for m, p in enumerate(parameter_sets)
-        ],
-        axis=-1,
-    )
+    generators = [run_generator(seed, 1, m) for m in range(len(parameter_sets))]
+    return run_stacked(world, parameter_sets, generators, max(steps), record=steps, reference="own")
 
 
 def assemble(world: World, start: date, dates: list[date], ensemble: np.ndarray) -> Hindcast:

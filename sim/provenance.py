@@ -1,12 +1,17 @@
-"""Where a result came from: package versions and the code's git commit, for manifests."""
+"""Where a result came from, for manifests: package versions, the code's git commit, and which
+parameter set the run used (the hand-set defaults or posterior draws) with the calibration's
+hashes, so every result names the fit that was current (issue 9)."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import platform
 import subprocess
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 #: Packages whose versions a manifest records (those that shape the numbers or the files).
 PACKAGES = (
@@ -50,3 +55,80 @@ def git_commit() -> str | None:
     except (OSError, subprocess.CalledProcessError):
         return None
     return commit + ("+dirty" if dirty else "")
+
+
+# --- which parameter set a result used, and which calibration it belongs to ------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The shipped posterior (the fit on every observed year) and the study that produced it.
+POSTERIOR = ROOT / "sim" / "data" / "posterior_2011_2019.parquet"
+CALIBRATION_STUDY = ROOT / "scenarios" / "calibration" / "history_2011_2019.yaml"
+
+#: ``parameter_set.version`` values: what the run's magnitudes were.
+HAND_SET = "hand-set defaults"
+POSTERIOR_DRAWS = "posterior draws"
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file's bytes (what `sha256sum` prints)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the repository when it lies inside it (manifests compare across
+    clones), else as given."""
+    resolved = Path(path).resolve()
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(path)
+
+
+def calibration_record(posterior: Path = POSTERIOR) -> dict[str, Any]:
+    """The posterior file's SHA-256 and the calibration study it came from.
+
+    The study is read from the calibration folder's manifest.json when the posterior sits in
+    one (``run.py calibrate`` output); the shipped posterior's study is CALIBRATION_STUDY. The
+    study's file hash and its content hash (``calibration_hash`` in a calibration's manifest:
+    the validated file, indifferent to comments and layout) are both recorded."""
+    record: dict[str, Any] = {
+        "posterior": _shown(posterior),
+        "posterior_sha256": sha256_file(posterior),
+    }
+    beside = Path(posterior).parent / "manifest.json"
+    if Path(posterior).resolve() == POSTERIOR.resolve():
+        from sim.calibrate.spec import load_calibration
+
+        spec, _, _ = load_calibration(CALIBRATION_STUDY)
+        record.update(
+            calibration_study=_shown(CALIBRATION_STUDY),
+            calibration_study_sha256=sha256_file(CALIBRATION_STUDY),
+            calibration_hash=spec.content_hash,
+        )
+    elif beside.is_file():
+        manifest = json.loads(beside.read_text())
+        record.update(
+            calibration_study=manifest.get("calibration", {}).get("name"),
+            calibration_study_sha256=None,
+            calibration_hash=manifest.get("calibration_hash"),
+        )
+    else:
+        record.update(calibration_study=None, calibration_study_sha256=None, calibration_hash=None)
+    return record
+
+
+def parameter_set(version: str, params: Any = None, posterior: Path = POSTERIOR) -> dict[str, Any]:
+    """The ``parameter_set`` block of a manifest.
+
+    ``version`` says where the magnitudes came from: HAND_SET (sim/params.py, possibly changed by
+    the scenario: ``changed`` lists those fields) or POSTERIOR_DRAWS (each member a draw from
+    ``posterior``). ``calibration`` names the posterior and its study either way: with the hand-set
+    defaults it is the calibration those defaults have not (yet) been replaced by, so a reader can
+    tell which fit was current when the result was made."""
+    if version not in (HAND_SET, POSTERIOR_DRAWS):
+        raise ValueError(f"parameter set version must be {HAND_SET!r} or {POSTERIOR_DRAWS!r}")
+    block: dict[str, Any] = {"version": version}
+    if params is not None:
+        from sim.params import ModelParams
+
+        defaults = ModelParams().model_dump()
+        block["changed"] = sorted(k for k, v in params.model_dump().items() if defaults.get(k) != v)
+    block["calibration"] = calibration_record(posterior)
+    return block

@@ -368,11 +368,23 @@ def column_anchors(
     if len(references) != width:
         raise ValueError(f"{len(references)} reference parameter sets for {width} columns")
     cache: dict = {}
+    networks: dict = {}  # one influence network per distinct set of network weights
     per_column = []
     for p in references:
         key = anchor_key(p)
         if key not in cache:
-            cache[key] = dynamics.equilibrium_anchors(world, p)
+            where = network_key(p)
+            if where not in networks:
+                networks[where] = dynamics.PeerOperator.build(
+                    influence_matrix(
+                        world.membership,
+                        world.subregion,
+                        p.org_weights,
+                        p.region_weight,
+                        world.iso3,
+                    )
+                )
+            cache[key] = dynamics.equilibrium_anchors(world, p, networks[where])
         per_column.append(cache[key])
     if len(cache) == 1:
         return per_column[0]

@@ -209,17 +209,64 @@ def test_run_stacked_rejects_mismatched_inputs(real_world):
         run_stacked(real_world, [ModelParams()], [1], 12, record=[12, 6])
 
 
-def test_run_stacked_reproduces_the_hindcast_parameter_ensemble(real_world):
-    """The member-by-member ensemble calibration and forecasts use today
-    (``sim.hindcast.parameter_ensemble``) comes out the same when stacked: a drop-in."""
+def test_parameter_ensemble_equals_each_member_run_alone(real_world):
+    """Validation's ensemble (``sim.hindcast.parameter_ensemble``, now one stack through
+    ``run_stacked``) against an independent reference: each member stepped alone as a plain 1-D
+    ``Simulation`` under its own anchors, with its own generator."""
     from datetime import date
 
     from sim.hindcast import parameter_ensemble
-    from sim.sweep.seeds import run_generator
+    from sim.sweep.seeds import run_seed
 
     sets = varied_sets(4, seed=3)
     start, dates = date(2023, 1, 1), [date(2024, 1, 1), date(2025, 7, 1)]
-    one_by_one = parameter_ensemble(real_world, start, dates, sets, seed=4)
-    generators = [run_generator(4, 1, m) for m in range(len(sets))]
-    stacked = run_stacked(real_world, sets, generators, 30, record=[12, 30])
-    assert np.array_equal(stacked, one_by_one)
+    ensemble = parameter_ensemble(real_world, start, dates, sets, seed=4)
+    assert ensemble.shape == (2, real_world.n, 4)
+    for m, p in enumerate(sets):
+        alone = Simulation(real_world, p, [], np.random.default_rng(run_seed(4, 1, m)), p)
+        expected = []
+        for step in range(1, 31):
+            alone.step()
+            if step in (12, 30):
+                expected.append(alone.state.alignment.copy())
+        assert np.array_equal(ensemble[:, :, m], np.stack(expected))
+
+
+def test_hindcast_replicates_equal_the_model_run_alone_per_seed():
+    """The hindcast ensemble of ``run.py run`` (replicates of one set with the scenario's
+    events, stacked) against the Mesa model run once per seed, which never stacks."""
+    from datetime import date
+
+    from sim import hindcast
+    from sim.data.dated import nations_at
+    from sim.sweep.seeds import run_seed
+
+    start = date(2016, 1, 1)
+    nations = nations_at(start)
+    params = ModelParams(noise_sd=0.01, china_budget=2.0)
+    events = [SetParameter(step=3, parameter="pressure_pull", value=0.05), EVENTS[4]]
+    scored = hindcast.hindcast(
+        World.from_frame(nations),
+        start,
+        params,
+        steps=24,
+        events=events,
+        master_seed=6,
+        replicates=3,
+    )
+    assert scored is not None and scored.ensemble.shape[-1] == 3
+    for r in range(3):
+        model = CyberBlocModel(
+            params=params,
+            nations=nations,
+            events=events,
+            rng=run_seed(6, 0, r),
+            collect_agent_data=False,
+        )
+        expected = []
+        for step in range(1, 25):
+            model.step()
+            if step in (12, 24):
+                expected.append(model.sim.state.alignment.copy())
+        assert np.array_equal(scored.ensemble[..., r], np.stack(expected))
+    assert not np.array_equal(scored.ensemble[..., 0], scored.ensemble[..., 1])

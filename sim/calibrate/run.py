@@ -34,7 +34,7 @@ import pandas as pd
 from sim.calibrate.spec import Calibration, CalibrationError
 from sim.calibrate.target import BLOCKS, Target
 from sim.params import ModelParams
-from sim.provenance import git_commit, package_versions
+from sim.provenance import git_commit, package_versions, sha256_file
 
 DB = "calibration.db"
 SPEC_COPY = "_calibration.yaml"
@@ -86,28 +86,68 @@ def base_parameters(spec: Calibration) -> ModelParams:
 
 
 class Model:
-    """The pyabc model: a parameter dict -> the discrepancy blocks (picklable for workers)."""
+    """The pyabc model: a parameter dict -> the discrepancy blocks (picklable for workers).
+
+    A batch sampler (sim/calibrate/batch.py) may ``prefill`` the results of parameter sets it
+    simulated together; a call with such a set then returns its stored result (once) instead
+    of simulating it again. The result is the same either way: a set's run depends on its
+    values only."""
 
     def __init__(self, target: Target, spec: Calibration) -> None:
         self.target = target
         self.spec = spec
+        self._ready: dict[tuple, dict[str, float]] = {}
+        self.misses = 0  # calls not served from a prefilled batch since the last clear
 
     def __call__(self, parameters: dict) -> dict[str, float]:
-        theta = natural(self.spec, dict(parameters))
-        return self.target.components(self.target.simulate(theta, self.spec.replicates))
+        found = self._ready.pop(self.key(parameters), None)
+        if found is not None:
+            return found
+        self.misses += 1
+        return self.simulate_batch([parameters])[0]
+
+    def simulate_batch(self, batch: list[dict]) -> list[dict[str, float]]:
+        """The discrepancy blocks of many parameter sets, simulated as one stack."""
+        naturals = [natural(self.spec, dict(p)) for p in batch]
+        changes = self.target.simulate_many(naturals, self.spec.replicates)
+        return [self.target.components(change) for change in changes]
+
+    @staticmethod
+    def key(parameters: dict) -> tuple:
+        return tuple(sorted((k, float(v).hex()) for k, v in dict(parameters).items()))
+
+    def prefill(self, batch: list[dict], results: list[dict[str, float]]) -> None:
+        for parameters, result in zip(batch, results, strict=True):
+            self._ready[self.key(parameters)] = result
+
+    def pending(self) -> int:
+        """Prefilled results not asked for (looked ahead past the last acceptance)."""
+        return len(self._ready)
+
+    def clear(self) -> None:
+        self._ready.clear()
+        self.misses = 0
 
 
 def distance(x: dict, x0: dict, *args, **kwargs) -> float:
     return Target.distance(x)
 
 
-def sampler(workers: int, scheduler: str | None):
+def sampler(workers: int, scheduler: str | None, model: Model | None = None):
+    """The local default: pyabc's single-core sampling order with the simulations done in
+    stacked batches split over ``workers`` processes (sim/calibrate/batch.py; bit-identical to
+    ``SingleCoreSampler`` for a seed, whatever ``workers``). Without ``model``: pyabc's own
+    single-core or multicore sampler. With ``scheduler``: pyabc's Dask sampler."""
     import pyabc
 
     if scheduler:
         from dask.distributed import Client
 
         return pyabc.sampler.DaskDistributedSampler(dask_client=Client(scheduler))
+    if model is not None:
+        from sim.calibrate.batch import StackedBatchSampler
+
+        return StackedBatchSampler(model, workers=workers)
     if workers <= 1:
         return pyabc.sampler.SingleCoreSampler()
     return pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers)
@@ -168,8 +208,12 @@ def run_calibration(
     workers: int = 1,
     scheduler: str | None = None,
     on_generation: Callable[[Generation, int], None] | None = None,
+    batched: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run (or resume) the calibration into ``folder``; returns (posterior, diagnostics)."""
+    """Run (or resume) the calibration into ``folder``; returns (posterior, diagnostics).
+
+    ``batched`` (default) simulates candidates in stacked batches (``sampler``); False uses
+    pyabc's own samplers, one simulation per call (kept for comparison and tests)."""
     import pyabc
 
     logging.getLogger("ABC").setLevel(logging.WARNING)
@@ -180,12 +224,13 @@ def run_calibration(
     target = Target.build(spec.train.start, spec.train.end, base, spec.seed, spec.observation_error)
 
     def make_abc():
+        model = Model(target, spec)
         return pyabc.ABCSMC(
-            Model(target, spec),
+            model,
             priors(spec),
             distance,
             population_size=spec.algorithm.population,
-            sampler=sampler(workers, scheduler),
+            sampler=sampler(workers, scheduler, model if batched else None),
             eps=pyabc.QuantileEpsilon(alpha=0.5),
         )
 
@@ -254,6 +299,7 @@ def write_outputs(
     manifest = {
         "calibration": spec.model_dump(mode="json", by_alias=True),
         "calibration_hash": spec.content_hash,
+        "posterior_sha256": sha256_file(folder / "posterior.parquet"),
         "posterior_mean": {
             name: float(np.average(posterior[name], weights=posterior["weight"]))
             for name in spec.priors
