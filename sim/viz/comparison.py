@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from sim.viz.explorer import ExplorerModel
 
 LOW, HIGH = 0.05, 0.95
-#: stream numbers of sim.sweep.seeds: 0 replicates of a point (as `compare`), 2 forecast members
-SEED_STREAM, FORECAST_STREAM = 0, 2
+#: stream number of sim.sweep.seeds for the seeds band: replicates of a point, as `compare`
+SEED_STREAM = 0
 
 
 @dataclass(frozen=True)
@@ -163,9 +163,9 @@ def seed_band(model: ExplorerModel, runs: int, on_run=None) -> RunBand:
 
 
 def forecast_band(model: ExplorerModel, draws: int, on_run=None) -> RunBand:
-    """``draws`` posterior-predictive members (parameter draw and seed each, as
-    `run.py forecast` draws them) of the page's scenario to its end."""
-    from sim.forecast import draw_parameter_sets, load_posterior
+    """``draws`` posterior-predictive members of the page's scenario to its end: draw d with
+    the seed `run.py forecast --seeds 1` gives it (``sim.forecast.member_seed``)."""
+    from sim.forecast import draw_parameter_sets, load_posterior, member_seed
     from sim.model import CyberBlocModel
 
     s = model.resolved.scenario
@@ -182,7 +182,7 @@ def forecast_band(model: ExplorerModel, draws: int, on_run=None) -> RunBand:
             baseline_date=s.start.isoformat(),
             collect_agent_data=False,
             reference=params,
-            rng=run_seed(s.seed, FORECAST_STREAM, member),
+            rng=member_seed(s.seed, member, 0),
         )
 
     label = f"forecast: 5-95% of {draws} posterior draws ({s.name})"
