@@ -95,23 +95,37 @@ def MainArea(state: ExplorerState) -> None:
             WorldMapView(model, snap, state.selected)
             with solara.Columns([1, 1]):
                 NationDetail(model, snap, state.selected.value)
-                BlocSharesView(model, snap, width=SIDE_CHART_WIDTH)
+                BlocSharesView(
+                    model, snap, width=SIDE_CHART_WIDTH, measure_state=state.share_measure
+                )
         with solara.lab.Tab("Distribution"), Guarded("distribution"), solara.Columns([1, 1]):
             DistributionView(model, snap)
-            BlocSharesView(model, snap)
+            BlocSharesView(model, snap, width=SIDE_CHART_WIDTH, measure_state=state.share_measure)
         with solara.lab.Tab("Network"), Guarded("network"), solara.Columns([3, 2]):
             NetworkView(model, snap, state.selected)
             NationDetail(model, snap, state.selected.value)
         with solara.lab.Tab("Nations"), Guarded("table"):
-            NationsTable(model, snap, state.selected)
+            NationsTable(
+                model,
+                snap,
+                state.selected,
+                (state.table_region, state.table_organisation, state.table_search),
+            )
         with solara.lab.Tab("Measures"), Guarded("measures"):
             MeasuresView(model, snap)
+
+
+@solara.component_vue("page_lang.vue", vuetify=False)
+def PageLanguage(lang: str) -> None:
+    """Sets ``<html lang>``, which Solara's page template leaves out (screen readers pick
+    their pronunciation from it; axe-core rule html-has-lang)."""
 
 
 @solara.component
 def Explorer(state: ExplorerState) -> None:
     """The whole page for one session's state (tests render this with a state they hold)."""
     solara.Title(TITLE)
+    PageLanguage(lang="en")
     with solara.AppBar():
         solara.AppBarTitle(TITLE)
     solara.Style(CSS)

@@ -12,6 +12,7 @@ from typing import Any
 import solara
 
 from sim.viz.explorer import ExplorerModel, initial_scenario
+from sim.viz.snapshot import MEASURES
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,12 @@ class ExplorerState:
     steps_per_frame: solara.Reactive[int]
     play_interval: solara.Reactive[int]  # ms between frames while playing
     playing: solara.Reactive[bool]  # the run controls' play/pause; any new model clears it
+    # Kept here, not inside the views, because the tabs are lazy: a tab's components unmount
+    # when another tab opens, and their own use_reactive state would reset (issue 12).
+    table_region: solara.Reactive[str]  # "all" or a region
+    table_organisation: solara.Reactive[str]
+    table_search: solara.Reactive[str]
+    share_measure: solara.Reactive[str]  # bloc-share toggle
 
 
 def use_explorer_state(scenario_name: str | None = None) -> ExplorerState:
@@ -45,6 +52,10 @@ def use_explorer_state(scenario_name: str | None = None) -> ExplorerState:
         steps_per_frame=solara.use_reactive(1),
         play_interval=solara.use_reactive(150),
         playing=solara.use_reactive(False),
+        table_region=solara.use_reactive("all"),
+        table_organisation=solara.use_reactive("all"),
+        table_search=solara.use_reactive(""),
+        share_measure=solara.use_reactive(MEASURES["count"]),
     )
 
 
