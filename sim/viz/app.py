@@ -40,7 +40,9 @@ CSS = """
 .cb-controls .v-slider__slot, .cb-controls .v-input__slot { flex-wrap: wrap; }
 .cb-controls .v-input__slot > .v-label { flex: 1 0 100%; max-width: 100%; margin: 0; }
 """
-SIDE_CHART_WIDTH = 460  # charts in the narrow column get a narrower canvas: readable text
+#: charts in a half column (about 345 px wide at a 1280 px window) get a narrower canvas, so
+#: their 12-unit text is drawn at 11-12 px (issue 12)
+SIDE_CHART_WIDTH = 360
 
 
 @solara.component
