@@ -51,7 +51,8 @@ def _x_ticks(first: int, last: int, x0: float, w: float, y: float, font: str = F
             continue
         x = x0 + (tick - first) / span * w
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y}" y2="{y + 4}" stroke="#888"/>')
-        parts.append(f'<text x="{x:.1f}" y="{y + 16}" text-anchor="middle" {font}>{tick}</text>')
+        anchor = "end" if x > x0 + w - 10 else "middle"  # the last label stays on the canvas
+        parts.append(f'<text x="{x:.1f}" y="{y + 16}" text-anchor="{anchor}" {font}>{tick}</text>')
     return "".join(parts)
 
 
@@ -134,7 +135,8 @@ def histogram_svg(
     for value in (-1.0, -0.5, 0.0, 0.5, 1.0):
         x = x0 + (value + 1) / 2 * w
         parts.append(
-            f'<text x="{x:.1f}" y="{y0 + h + 16}" text-anchor="middle" {font}>{value:+.1f}</text>'
+            f'<text x="{x:.1f}" y="{y0 + h + 16}" text-anchor="{"end" if value == 1 else "middle"}" '
+            f"{font}>{value:+.1f}</text>"
         )
     for frac in (0.0, 0.5, 1.0):
         y = y0 + h * (1 - frac)
