@@ -135,8 +135,13 @@ def test_tab_reaches_a_nation_and_enter_selects_it(app_url, page):  # noqa: F811
     name = label.split(",")[0]
     assert "alignment" in label
     expect(page.locator(".cb-tip")).to_contain_text(name)  # focus shows the tooltip
+    detail = page.locator(".v-card", has_text="Selected nation")
+    expect(detail).not_to_contain_text(f"{name} ({iso3})")  # (the tooltip names it too)
     page.keyboard.press("Enter")
-    expect(page.get_by_text(f"{name} ({iso3})").first).to_be_visible()
+    expect(detail).to_contain_text(f"{name} ({iso3})")
+    expect(page.locator(f".cb-nation[data-iso3='{iso3}']")).to_have_attribute(
+        "aria-pressed", "true"
+    )
     page.keyboard.press("Tab")  # the next nation
     other = page.evaluate("() => document.activeElement.dataset.iso3")
     assert other and other != iso3
