@@ -127,7 +127,7 @@ def test_tab_reaches_a_nation_and_enter_selects_it(app_url, page):  # noqa: F811
     _open(page, app_url)
     page.get_by_role("button", name="Zoom in").focus()
     nation = None
-    for _ in range(5):  # Zoom out, (Reset view is disabled), then the first nation
+    for _ in range(5):  # Zoom out, (Whole world is disabled), then the first nation
         page.keyboard.press("Tab")
         nation = page.evaluate(
             "() => { const e = document.activeElement; "
@@ -179,9 +179,9 @@ def test_map_zooms_pans_and_resets(app_url, page):  # noqa: F811
     panned = _view_box(page)
     assert panned[0] > closer[0] and panned[2] == pytest.approx(closer[2])
     assert page.get_by_text("Click a nation on the map").count() == selected_before
-    page.get_by_role("button", name="Reset view").click()
+    page.get_by_role("button", name="Whole world").click()
     assert _view_box(page) == pytest.approx(full)
-    expect(page.get_by_role("button", name="Reset view")).to_be_disabled()
+    expect(page.get_by_role("button", name="Whole world")).to_be_disabled()
     page.screenshot(path=ARTIFACTS / "a11y-map-1280.png", full_page=True)
 
 
