@@ -117,17 +117,17 @@ def MainArea(state: ExplorerState) -> None:
             MeasuresView(model, snap)
 
 
-@solara.component_vue("page_lang.vue", vuetify=False)
-def PageLanguage(lang: str) -> None:
-    """Sets ``<html lang>``, which Solara's page template leaves out (screen readers pick
-    their pronunciation from it; axe-core rule html-has-lang)."""
+@solara.component_vue("page_fixes.vue", vuetify=False)
+def PageFixes(lang: str, toggle_label: str) -> None:
+    """Sets ``<html lang>`` and names the sidebar toggle, both missing from Solara's page
+    shell (screen readers; axe-core rules html-has-lang and button-name)."""
 
 
 @solara.component
 def Explorer(state: ExplorerState) -> None:
     """The whole page for one session's state (tests render this with a state they hold)."""
     solara.Title(TITLE)
-    PageLanguage(lang="en")
+    PageFixes(lang="en", toggle_label="Show or hide the controls")
     with solara.AppBar():
         solara.AppBarTitle(TITLE)
     solara.Style(CSS)

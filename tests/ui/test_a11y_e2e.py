@@ -32,12 +32,6 @@ VUETIFY_INTERNALS = [
         "weights in the sidebar); the header button inside carries the state correctly",
     ),
     (
-        "button-name",
-        ".v-app-bar__nav-icon",
-        "Solara's AppLayout renders the sidebar toggle as an icon button with no label and "
-        "no prop to give it one",
-    ),
-    (
         "nested-interactive",
         ".v-select",
         "Vuetify 2's v-select wraps its <input> in a div with role=button (every Select: "
