@@ -245,6 +245,7 @@ def BlocSharesView(
             unsafe_innerHTML=charts.stacked_area_svg(
                 steps, layers, measure.value, current=current, width=width
             ),
+            style=f"max-width:{round(width * 1.45)}px",  # a wide screen: no giant text
         ).meta(ref="bloc-shares")
         _bloc_legend()
 
