@@ -41,7 +41,9 @@ CSS = """
 .cb-controls .v-slider__slot, .cb-controls .v-input__slot { flex-wrap: wrap; }
 .cb-controls .v-input__slot > .v-label { flex: 1 0 100%; max-width: 100%; margin: 0; }
 """
-SIDE_CHART_WIDTH = 460  # charts in the narrow column get a narrower canvas: readable text
+#: charts in a half column (about 345 px wide at a 1280 px window) get a narrower canvas, so
+#: their 12-unit text is drawn at 11-12 px (issue 12)
+SIDE_CHART_WIDTH = 360
 
 
 @solara.component
@@ -97,15 +99,34 @@ def MainArea(state: ExplorerState) -> None:
             WorldMapView(model, snap, state.selected, pinned)
             with solara.Columns([1, 1]):
                 NationDetail(model, snap, state.selected.value, pinned)
-                BlocSharesView(model, snap, SIDE_CHART_WIDTH, pinned, band)
+                BlocSharesView(
+                    model,
+                    snap,
+                    width=SIDE_CHART_WIDTH,
+                    measure_state=state.share_measure,
+                    pinned=pinned,
+                    band=band,
+                )
         with solara.lab.Tab("Distribution"), Guarded("distribution"), solara.Columns([1, 1]):
             DistributionView(model, snap)
-            BlocSharesView(model, snap, pinned=pinned, band=band)
+            BlocSharesView(
+                model,
+                snap,
+                width=SIDE_CHART_WIDTH,
+                measure_state=state.share_measure,
+                pinned=pinned,
+                band=band,
+            )
         with solara.lab.Tab("Network"), Guarded("network"), solara.Columns([3, 2]):
             NetworkView(model, snap, state.selected)
             NationDetail(model, snap, state.selected.value, pinned)
         with solara.lab.Tab("Nations"), Guarded("table"):
-            NationsTable(model, snap, state.selected)
+            NationsTable(
+                model,
+                snap,
+                state.selected,
+                (state.table_region, state.table_organisation, state.table_search),
+            )
         with solara.lab.Tab("Measures"), Guarded("measures"):
             MeasuresView(model, snap, pinned, band)
 
@@ -127,10 +148,17 @@ def UrlSync(state: ExplorerState) -> None:
     solara.use_effect(push, [query])
 
 
+@solara.component_vue("page_fixes.vue", vuetify=False)
+def PageFixes(lang: str, toggle_label: str) -> None:
+    """Sets ``<html lang>`` and names the sidebar toggle, both missing from Solara's page
+    shell (screen readers; axe-core rules html-has-lang and button-name)."""
+
+
 @solara.component
 def Explorer(state: ExplorerState) -> None:
     """The whole page for one session's state (tests render this with a state they hold)."""
     solara.Title(TITLE)
+    PageFixes(lang="en", toggle_label="Show or hide the controls")
     with solara.AppBar():
         solara.AppBarTitle(TITLE)
     solara.Style(CSS)

@@ -46,4 +46,7 @@ def offline_env(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
     env.setdefault("SOLARA_ASSETS_PROXY_CACHE_DIR", str(cache_dir(environ)))
     env.setdefault("SOLARA_ASSETS_CDN", DEAD_CDN)
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    # Solara's fixed "This website runs on Solara" banner sits over the bottom-right corner of
+    # the page, on top of the bloc-share chart (issue 12); its own setting turns it off.
+    env.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
     return env

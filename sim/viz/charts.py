@@ -79,6 +79,12 @@ def _points(xs: Sequence[float] | np.ndarray, ys: Sequence[float] | np.ndarray) 
     )
 
 
+def _font(size: int) -> str:
+    """Text attributes at ``size`` canvas units (what reaches the screen depends on how wide
+    the chart is drawn: the caller picks the canvas so text lands at 11-12 px or more)."""
+    return f'font-family="sans-serif" font-size="{size}" fill="#333"'
+
+
 def _svg(body: str, title: str, width: int = WIDTH, height: int = HEIGHT) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
@@ -91,7 +97,7 @@ def _plot_box(width: int = WIDTH, height: int = HEIGHT) -> tuple[float, float, f
     return LEFT, TOP, width - LEFT - RIGHT, height - TOP - BOTTOM
 
 
-def _x_ticks(first: int, last: int, x0: float, w: float, y: float) -> str:
+def _x_ticks(first: int, last: int, x0: float, w: float, y: float, font: str = FONT) -> str:
     span = max(last - first, 1)
     step = next(s for s in (1, 2, 5, 6, 12, 24, 60, 120, 240, 600, 1200, 2400) if span / s <= 8)
     parts = []
@@ -100,7 +106,8 @@ def _x_ticks(first: int, last: int, x0: float, w: float, y: float) -> str:
             continue
         x = x0 + (tick - first) / span * w
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y}" y2="{y + 4}" stroke="#888"/>')
-        parts.append(f'<text x="{x:.1f}" y="{y + 16}" text-anchor="middle" {FONT}>{tick}</text>')
+        anchor = "end" if x > x0 + w - 10 else "middle"  # the last label stays on the canvas
+        parts.append(f'<text x="{x:.1f}" y="{y + 16}" text-anchor="{anchor}" {font}>{tick}</text>')
     return "".join(parts)
 
 
@@ -198,9 +205,11 @@ def histogram_svg(
     china_threshold: float,
     width: int = WIDTH,
     height: int = HEIGHT,
+    font_size: int = 12,
 ) -> str:
     """The alignment distribution now: bars coloured by alignment, bloc thresholds dashed."""
     x0, y0, w, h = _plot_box(width, height)
+    font = _font(font_size)
     counts, edges = np.histogram(np.clip(alignment, -1, 1), bins=HIST_BINS, range=(-1.0, 1.0))
     top = max(int(counts.max()), 1)
     colours = alignment_hex((edges[:-1] + edges[1:]) / 2)
@@ -222,16 +231,17 @@ def histogram_svg(
     for value in (-1.0, -0.5, 0.0, 0.5, 1.0):
         x = x0 + (value + 1) / 2 * w
         parts.append(
-            f'<text x="{x:.1f}" y="{y0 + h + 16}" text-anchor="middle" {FONT}>{value:+.1f}</text>'
+            f'<text x="{x:.1f}" y="{y0 + h + 16}" text-anchor="{"end" if value == 1 else "middle"}" '
+            f"{font}>{value:+.1f}</text>"
         )
     for frac in (0.0, 0.5, 1.0):
         y = y0 + h * (1 - frac)
         parts.append(
-            f'<text x="{x0 - 6}" y="{y + 4:.1f}" text-anchor="end" {FONT}>{round(top * frac)}</text>'
+            f'<text x="{x0 - 6}" y="{y + 4:.1f}" text-anchor="end" {font}>{round(top * frac)}</text>'
         )
     parts.append(
-        f'<text x="{x0 + w / 2}" y="{height - 2}" text-anchor="middle" {FONT}>'
-        "alignment (US -1 … China +1), dashed: bloc thresholds</text>"
+        f'<text x="{x0 + w / 2}" y="{height - 2}" text-anchor="middle" {font}>'
+        "alignment (-1 US … +1 China); dashed: blocs</text>"
     )
     return _svg("".join(parts), "Alignment distribution now", width, height)
 
@@ -252,12 +262,17 @@ def _png_data_uri(rgb: np.ndarray) -> str:
 
 
 def heatmap_svg(
-    history: Sequence[np.ndarray], first_step: int = 0, width: int = WIDTH, height: int = HEIGHT
+    history: Sequence[np.ndarray],
+    first_step: int = 0,
+    width: int = WIDTH,
+    height: int = HEIGHT,
+    font_size: int = 12,
 ) -> str:
     """The alignment distribution over time: one column per step, one row per alignment bin
     (China at the top), darker = more nations. A tiny PNG (steps x bins pixels) inside an SVG
     with axes; the browser scales it without smoothing."""
     x0, y0, w, h = _plot_box(width, height)
+    font = _font(font_size)
     density = density_rows(history)
     shade = np.sqrt(density / max(float(density.max()), 1e-12))  # sqrt: few nations still show
     rgb = sequential_rgb(shade.T[::-1])  # rows: bins from +1 (top) to -1; columns: steps
@@ -271,12 +286,12 @@ def heatmap_svg(
     for value in (-1.0, -0.5, 0.0, 0.5, 1.0):
         y = y0 + h * (1 - (value + 1) / 2)
         parts.append(
-            f'<text x="{x0 - 6}" y="{y + 4:.1f}" text-anchor="end" {FONT}>{value:+.1f}</text>'
+            f'<text x="{x0 - 6}" y="{y + 4:.1f}" text-anchor="end" {font}>{value:+.1f}</text>'
         )
-    parts.append(_x_ticks(first_step, max(last, first_step + 1), x0, w, y0 + h))
+    parts.append(_x_ticks(first_step, max(last, first_step + 1), x0, w, y0 + h, font))
     parts.append(
-        f'<text x="{x0 + w / 2}" y="{height - 2}" text-anchor="middle" {FONT}>'
-        "month (rows: alignment, darker = more nations)</text>"
+        f'<text x="{x0 + w / 2}" y="{height - 2}" text-anchor="middle" {font}>'
+        "month; rows: alignment, darker = more nations</text>"
     )
     return _svg("".join(parts), "Alignment distribution over time", width, height)
 

@@ -18,7 +18,8 @@ _LUT_RGB = (colormaps[PALETTE](np.linspace(0.0, 1.0, _LUT_SIZE))[:, :3] * 255).r
 _LUT_RGB = _LUT_RGB.astype(np.uint8)
 _LUT_HEX = np.array([to_hex(c / 255) for c in _LUT_RGB])
 
-BLOC_COLOURS: dict[int, str] = {US_BLOC: "#1f4e9c", NON_ALIGNED: "#9e9e9e", CHINA_BLOC: "#b2182b"}
+# non-aligned grey: dark enough to be read as text on white (contrast 4.6:1, WCAG AA)
+BLOC_COLOURS: dict[int, str] = {US_BLOC: "#1f4e9c", NON_ALIGNED: "#757575", CHINA_BLOC: "#b2182b"}
 BLOC_LABELS: dict[int, str] = {
     US_BLOC: "US-led",
     NON_ALIGNED: "non-aligned",
@@ -26,6 +27,11 @@ BLOC_LABELS: dict[int, str] = {
 }
 BLOC_KEYS: dict[int, str] = {US_BLOC: "us", NON_ALIGNED: "nonaligned", CHINA_BLOC: "china"}
 MISSING = "#e0e0e0"
+#: The map's sea and the borders between nations. The palette's middle (alignment 0) is
+#: near-white, so the sea must not be: a mid blue-grey, darker than every light tint of the
+#: palette and than MISSING, keeps non-aligned nations visible as land (issue 12).
+OCEAN = "#aebbc6"
+BORDER = "#5f6b75"
 
 
 def _lut_index(alignment: np.ndarray) -> np.ndarray:

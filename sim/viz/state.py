@@ -13,6 +13,7 @@ import solara
 
 from sim.viz.comparison import PinnedRun, RunBand
 from sim.viz.explorer import ExplorerModel, initial_scenario
+from sim.viz.snapshot import MEASURES
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,12 @@ class ExplorerState:
     pinned: solara.Reactive[PinnedRun | None]  # the reference run the charts overlay
     band: solara.Reactive[RunBand | None]  # seeds or forecast band behind the live charts
     band_progress: solara.Reactive[str | None]  # what the band computation is doing now
+    # Kept here, not inside the views, because the tabs are lazy: a tab's components unmount
+    # when another tab opens, and their own use_reactive state would reset (issue 12).
+    table_region: solara.Reactive[str]  # "all" or a region
+    table_organisation: solara.Reactive[str]
+    table_search: solara.Reactive[str]
+    share_measure: solara.Reactive[str]  # bloc-share toggle
 
 
 def use_explorer_state(scenario_name: str | None = None) -> ExplorerState:
@@ -49,6 +56,10 @@ def use_explorer_state(scenario_name: str | None = None) -> ExplorerState:
         steps_per_frame=solara.use_reactive(1),
         play_interval=solara.use_reactive(150),
         playing=solara.use_reactive(False),
+        table_region=solara.use_reactive("all"),
+        table_organisation=solara.use_reactive("all"),
+        table_search=solara.use_reactive(""),
+        share_measure=solara.use_reactive(MEASURES["count"]),
         pinned=solara.use_reactive(None),
         band=solara.use_reactive(None),
         band_progress=solara.use_reactive(None),

@@ -20,7 +20,15 @@ from sim.dynamics import MECHANISMS
 from sim.metrics import METRIC_DEFINITIONS, METRIC_NAMES
 from sim.params import ORGANISATIONS
 from sim.viz import charts
-from sim.viz.colors import BLOC_COLOURS, BLOC_KEYS, BLOC_LABELS, MISSING, alignment_hex
+from sim.viz.colors import (
+    BLOC_COLOURS,
+    BLOC_KEYS,
+    BLOC_LABELS,
+    BORDER,
+    MISSING,
+    OCEAN,
+    alignment_hex,
+)
 from sim.viz.comparison import (
     PinnedRun,
     RunBand,
@@ -39,6 +47,7 @@ from sim.viz.geometry import (
     network_layout,
     strongest_ties,
 )
+from sim.viz.legends import heatmap_legend_svg, map_legend_html, network_legend_html
 from sim.viz.params_ui import org_label
 from sim.viz.snapshot import (
     MEASURES,
@@ -56,6 +65,7 @@ if TYPE_CHECKING:
     from sim.model import CyberBlocModel
 
 CARD_STYLE = {"margin": "0 0 12px 0"}
+MOVES_NUMBER_X = 292  # the numbers' column in _moves_svg, right of the widest bar (x 278)
 
 
 def model_event_marks(model: CyberBlocModel) -> list[EventMark]:
@@ -80,9 +90,15 @@ def MapWidget(
     selected: str,
     missing: str,
     event_select: Callable[[str], None],
+    ocean: str = OCEAN,
+    border: str = BORDER,
+    labels: dict | None = None,
+    description: str = "World map",
 ) -> None:
-    """World map (SVG): nations filled by alignment, outlined by bloc; hover shows a tooltip,
-    click calls ``event_select`` with the nation's code."""
+    """World map (SVG): nations filled by alignment, outlined by bloc; hover (or keyboard
+    focus) shows a tooltip, click or Enter calls ``event_select`` with the nation's code.
+    ``labels`` (iso3 -> spoken name and alignment) makes a nation focusable; wheel, drag and
+    the buttons zoom and pan."""
 
 
 @solara.component_vue("network.vue", vuetify=False)
@@ -95,8 +111,10 @@ def NetworkWidget(
     tips: dict,
     selected: str,
     event_select: Callable[[str], None],
+    description: str = "Influence network",
 ) -> None:
-    """Influence network (SVG) on a fixed layout: node colour = alignment, ring = bloc."""
+    """Influence network (SVG) on a fixed layout: node colour = alignment, ring = bloc; the
+    browser names the nodes with a ``rank`` that fit without overlap, at 12 px on screen."""
 
 
 _GRADIENT = (
@@ -108,17 +126,23 @@ _GRADIENT = (
 DIFFERENCE_SCALE = 0.3
 
 
-def _legend() -> solara.Element:
-    items = "".join(
-        f'<span style="display:inline-block;width:12px;height:12px;border:2px solid {BLOC_COLOURS[b]};'
-        f'margin:0 4px 0 12px;vertical-align:middle"></span>{BLOC_LABELS[b]} bloc outline'
-        for b in (-1, 1)
-    )
+def _legend(model: CyberBlocModel) -> solara.Element:
+    p = model.params
     return solara.HTML(
         tag="div",
-        unsafe_innerHTML=f"US -1 {_GRADIENT} +1 China {items}",
-        style="font-size:12px;color:#444;margin-top:6px",
-    )
+        unsafe_innerHTML=map_legend_html(p.us_bloc_threshold, p.china_bloc_threshold),
+        style="font-size:12px;color:#333;margin-top:6px",
+    ).meta(ref="map-legend")
+
+
+def nation_labels(model: CyberBlocModel, snap: Snapshot) -> dict[str, str]:
+    """iso3 -> what a screen reader says for a nation on the map: name, alignment, bloc."""
+    world = model.world
+    return {
+        str(code): f"{world.name[i]}, alignment {snap.alignment[i]:+.2f}, "
+        f"{BLOC_LABELS[int(snap.blocs[i])]}"
+        for i, code in enumerate(world.iso3)
+    }
 
 
 @solara.component
@@ -160,6 +184,11 @@ def WorldMapView(
             selected=selected.value or "",
             missing=MISSING,
             event_select=choose,
+            labels=nation_labels(model, snap),
+            description=(
+                f"World map of {model.world.n} nations coloured by alignment in month "
+                f"{snap.step}; Tab moves between nations, Enter selects one"
+            ),
         ).meta(ref="world-map")
         if pinned is not None:
             solara.Switch(
@@ -177,24 +206,32 @@ def WorldMapView(
                 style="font-size:12px;color:#444;margin-top:6px",
             ).meta(ref="map-difference-legend")
         else:
-            _legend()
+            _legend(model)
 
 
 def _moves_svg(moves: np.ndarray) -> str:
-    """Horizontal bars: each mechanism's share of the nation's last move (signed)."""
+    """Horizontal bars: each mechanism's share of the nation's last move (signed). The bars
+    live in their own band (x 120-280, zero at 200) and the numbers in a column to the right of
+    it, so a long bar never covers a number (issue 12)."""
     scale = max(float(np.abs(moves).max()), 1e-12)
+    zero, half = 200, 78
     rows = []
     for k, (name, value) in enumerate(zip(MECHANISMS, moves, strict=True)):
-        y, width = 4 + k * 20, 110 * abs(value) / scale
-        x = 230 if value >= 0 else 230 - width
+        y, width = 4 + k * 20, half * abs(value) / scale
+        x = zero if value >= 0 else zero - width
         colour = BLOC_COLOURS[1] if value > 0 else BLOC_COLOURS[-1]
         rows.append(
-            f'<text x="110" y="{y + 12}" text-anchor="end" font-size="12" fill="#444">{name}</text>'
+            f'<text x="110" y="{y + 12}" text-anchor="end" font-size="12" fill="#333">{name}</text>'
             f'<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="14" fill="{colour}"/>'
-            f'<text x="350" y="{y + 12}" text-anchor="end" font-size="12" fill="#444">{value:+.5f}</text>'
+            f'<text x="{MOVES_NUMBER_X}" y="{y + 12}" font-size="12" fill="#333" '
+            f'font-family="monospace">{value:+.5f}</text>'
         )
-    body = '<line x1="230" x2="230" y1="0" y2="104" stroke="#999"/>' + "".join(rows)
-    return f'<svg viewBox="0 0 355 106" width="100%" style="max-width:420px">{body}</svg>'
+    body = f'<line x1="{zero}" x2="{zero}" y1="0" y2="104" stroke="#999"/>' + "".join(rows)
+    label = "; ".join(f"{n} {v:+.5f}" for n, v in zip(MECHANISMS, moves, strict=True))
+    return (
+        f'<svg viewBox="0 0 380 106" width="100%" style="max-width:440px" role="img" '
+        f'aria-label="{escape(label)}">{body}</svg>'
+    )
 
 
 @solara.component
@@ -263,12 +300,15 @@ def BlocSharesView(
     model: CyberBlocModel,
     snap: Snapshot,
     width: int = charts.WIDTH,
+    measure_state: solara.Reactive[str] | None = None,
     pinned: PinnedRun | None = None,
     band: RunBand | None = None,
 ) -> None:
     """Stacked bloc shares over the whole run so far, by number of nations, population or GDP;
-    a dashed line marks the month shown when looking back."""
-    measure = solara.use_reactive(MEASURES["count"])
+    a dashed line marks the month shown when looking back. ``measure_state`` (the session's)
+    keeps the toggle across tab switches."""
+    own = solara.use_reactive(MEASURES["count"])
+    measure = measure_state if measure_state is not None else own
     key = next(k for k, label in MEASURES.items() if label == measure.value)
     steps, layers = bloc_layers(model, len(model.history.steps) - 1, key)
     current = snap.step if snap.step < steps[-1] else None
@@ -307,6 +347,7 @@ def BlocSharesView(
                     else None
                 ),
             ),
+            style=f"max-width:{round(width * 1.45)}px",  # a wide screen: no giant text
         ).meta(ref="bloc-shares")
         _bloc_legend()
 
@@ -320,20 +361,35 @@ def _bloc_legend() -> solara.Element:
     return solara.HTML(tag="div", unsafe_innerHTML=items, style="font-size:12px;color:#444")
 
 
+#: The distribution charts sit in half the main area (about 380 px at a 1280 px window, 700 px at
+#: 1920): a 420-unit canvas with 14-unit text shows 12-13 px text at 1280 and, capped at 520 px
+#: wide, at most 17 px at 1920 (issue 12: the ticks were 7-8 px).
+DIST_CHART_WIDTH, DIST_CHART_HEIGHT, DIST_FONT = 420, 240, 14
+DIST_CHART_STYLE = "max-width:520px"
+
+
 @solara.component
 def DistributionView(model: CyberBlocModel, snap: Snapshot) -> None:
     """The alignment distribution: histogram now, heatmap of every step up to now."""
     p = model.params
+    size = {"width": DIST_CHART_WIDTH, "height": DIST_CHART_HEIGHT, "font_size": DIST_FONT}
     with solara.Card(f"Alignment distribution in month {snap.step}", style=CARD_STYLE):
         solara.HTML(
             tag="div",
             unsafe_innerHTML=charts.histogram_svg(
-                snap.alignment, p.us_bloc_threshold, p.china_bloc_threshold
+                snap.alignment, p.us_bloc_threshold, p.china_bloc_threshold, **size
             ),
+            style=DIST_CHART_STYLE,
         ).meta(ref="histogram")
     with solara.Card("Alignment distribution over time", style=CARD_STYLE):
         history = model.history.alignment[: snap.step + 1]
-        solara.HTML(tag="div", unsafe_innerHTML=charts.heatmap_svg(history)).meta(ref="heatmap")
+        solara.HTML(
+            tag="div", unsafe_innerHTML=charts.heatmap_svg(history, **size), style=DIST_CHART_STYLE
+        ).meta(ref="heatmap")
+        max_share = float(charts.density_rows(history).max())
+        solara.HTML(tag="div", unsafe_innerHTML=heatmap_legend_svg(max_share)).meta(
+            ref="heatmap-legend"
+        )
 
 
 @solara.component
@@ -349,6 +405,9 @@ def Guarded(label: str, children: list | None = None) -> None:
     solara.Column(children=children or [])
 
 
+NETWORK_LABEL_CANDIDATES = 40
+
+
 @solara.component
 def NetworkView(
     model: CyberBlocModel, snap: Snapshot, selected: solara.Reactive[str | None]
@@ -358,7 +417,8 @@ def NetworkView(
     xy = network_layout(world)
     ties = model.ties
     edges = solara.use_memo(lambda: edges_path(xy, strongest_ties(ties)), [id(ties), id(xy)])
-    label_rows = set(np.argsort(-world.gdp_usd)[:25].tolist())
+    # candidates for a name, largest economy first; the browser keeps those that fit
+    rank = {int(i): k for k, i in enumerate(np.argsort(-world.gdp_usd)[:NETWORK_LABEL_CANDIDATES])}
     radius = 5 + 14 * np.sqrt(world.population / world.population.max())
     nodes = solara.use_memo(
         lambda: [
@@ -367,11 +427,11 @@ def NetworkView(
                 "x": float(xy[i, 0]),
                 "y": float(xy[i, 1]),
                 "r": round(float(radius[i]), 1),
-                "label": i in label_rows,
+                "rank": rank.get(i),
             }
             for i, code in enumerate(world.iso3)
         ],
-        [id(xy), id(world.population)],
+        [id(xy), id(world.population), id(world.gdp_usd)],
     )
     fills, strokes = colours(model, snap)
 
@@ -393,7 +453,18 @@ def NetworkView(
             tips=tooltips(model, snap),
             selected=selected.value or "",
             event_select=choose,
+            description=(
+                f"Influence network of {world.n} nations in month {snap.step}, coloured by "
+                "alignment and ringed by bloc; to select a nation by keyboard use the map or "
+                "the Nations table"
+            ),
         ).meta(ref="network")
+        p = model.params
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=network_legend_html(p.us_bloc_threshold, p.china_bloc_threshold),
+            style="font-size:12px;color:#333;margin-top:6px",
+        ).meta(ref="network-legend")
 
 
 TABLE_HEADERS = [
@@ -411,14 +482,28 @@ TABLE_HEADERS = [
 ALL = "all"
 
 
+def search_rows(rows: list[dict], text: str) -> list[dict]:
+    """Rows with ``text`` (case-insensitive) in any shown column. Filtered here rather than by
+    the table's own search so the count above the table is the count of rows in it."""
+    needle = text.strip().lower()
+    if not needle:
+        return rows
+    keys = [h["value"] for h in TABLE_HEADERS]
+    return [r for r in rows if any(needle in str(r.get(k, "")).lower() for k in keys)]
+
+
 @solara.component
 def NationsTable(
-    model: CyberBlocModel, snap: Snapshot, selected: solara.Reactive[str | None]
+    model: CyberBlocModel,
+    snap: Snapshot,
+    selected: solara.Reactive[str | None],
+    filters: tuple[solara.Reactive[str], solara.Reactive[str], solara.Reactive[str]] | None = None,
 ) -> None:
-    """Every nation at this step; click a header to sort, filter by region or organisation."""
-    region = solara.use_reactive(ALL)
-    organisation = solara.use_reactive(ALL)
-    search = solara.use_reactive("")
+    """Every nation at this step; click a header to sort, filter by region or organisation,
+    search any column. ``filters`` (the session's region, organisation and search) survive a
+    switch to another tab."""
+    own = (solara.use_reactive(ALL), solara.use_reactive(ALL), solara.use_reactive(""))
+    region, organisation, search = filters if filters is not None else own
     rows = table_rows(model, snap)
     if region.value != ALL:
         rows = [r for r in rows if r["region"] == region.value]
@@ -427,6 +512,7 @@ def NationsTable(
         column = ORGANISATIONS.index(labels[organisation.value])
         members = {str(c) for c in model.world.iso3[model.world.membership[:, column] > 0]}
         rows = [r for r in rows if r["iso3"] in members]
+    rows = search_rows(rows, search.value)
 
     def on_row(_widget, _event, item) -> None:
         selected.set(item["iso3"])
@@ -449,7 +535,6 @@ def NationsTable(
         table = solara.v.DataTable(
             headers=TABLE_HEADERS,
             items=rows,
-            search=search.value,
             items_per_page=15,
             sort_by=["alignment"],
             dense=True,
