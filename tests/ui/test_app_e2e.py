@@ -274,6 +274,20 @@ def test_the_address_bar_replays_the_run_and_the_yaml_export_reruns_it(app_url, 
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "China doubles its infrastructure budget" in exported.read_text()
+    rerun = tmp_path / "rerun"
+    result = subprocess.run(
+        [sys.executable, "run.py", "run", str(exported), "--out", str(rerun), "-q", "--no-figures"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    import pandas as pd
+
+    month3 = pd.read_parquet(rerun / "model.parquet").set_index("step").loc[3]
+    shown = tuple(str(int(month3[f"{bloc}_count"])) for bloc in ("us", "nonaligned", "china"))
+    assert shown == counts  # the page's bloc counts at month 3, from the exported scenario
     assert page.problems["page"] == [] and page.problems["external"] == []
     assert page.problems["console"] == [], page.problems["console"]
 
