@@ -293,10 +293,21 @@ class DaskExecutor:
         self.client = None
 
 
+#: Without --workers, a sweep of at most this many runs runs in the main process: starting a
+#: worker process (interpreter, numpy, pandas, the model, the world) costs about a second, as
+#: much as stepping ~250 ten-year runs on one core (benchmarks/bench_sweep.py, end to end).
+INLINE_UP_TO_RUNS = 256
+
+
 def make_executor(
-    context: SweepContext, workers: int | None = None, scheduler: str | None = None
+    context: SweepContext,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    runs: int | None = None,
 ) -> InlineExecutor | LocalExecutor | DaskExecutor:
-    """``--scheduler`` wins; otherwise ``--workers`` (default: all cores) local processes."""
+    """``--scheduler`` wins; otherwise ``--workers`` local processes, by default all cores, or
+    this process alone for a small sweep (``runs`` <= INLINE_UP_TO_RUNS): same numbers either
+    way, since a run's seed does not depend on where it runs."""
     if scheduler:
         if scheduler == "local":
             from distributed import Client, LocalCluster
@@ -309,7 +320,8 @@ def make_executor(
             executor.cluster = cluster  # type: ignore[attr-defined]
             return executor
         return DaskExecutor(context, scheduler)
-    count = workers or default_workers()
+    small = workers is None and runs is not None and runs <= INLINE_UP_TO_RUNS
+    count = 1 if small else (workers or default_workers())
     if count < 1:
         raise SweepError(f"--workers must be at least 1, got {count}")
     return InlineExecutor(context) if count == 1 else LocalExecutor(context, count)
