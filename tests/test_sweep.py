@@ -724,35 +724,3 @@ def test_scenario_discovery_finds_the_budget_range_where_the_china_bloc_is_large
     for bad in ("china_count >> 3", "no_such_metric > 1", "__import__('os') > 1"):
         r = CliRunner().invoke(app, ["analyze", str(out), "--no-figures", "--discover", bad])
         assert r.exit_code == 2 and "--discover" in r.output
-
-
-def test_small_sweeps_run_in_process_unless_workers_are_asked_for(world, tmp_path):
-    """Without --workers a sweep of at most INLINE_UP_TO_RUNS runs skips starting worker
-    processes (a second each, more than the runs cost); a larger one, or --workers 2, uses
-    local processes. The numbers are the same either way."""
-    import json
-
-    from sim.sweep.executors import INLINE_UP_TO_RUNS
-
-    small = write_sweep(world, "small_inline", **GRID)  # 9 points x 3 replicates
-    run_sweep(small, tmp_path / "default")
-    run_sweep(small, tmp_path / "two", workers=2)
-    described = {
-        name: json.loads((tmp_path / name / "_status.json").read_text())["sessions"][0]["executor"]
-        for name in ("default", "two")
-    }
-    assert described == {"default": "1 worker (in process)", "two": "2 local worker processes"}
-    pd.testing.assert_frame_equal(
-        results(tmp_path / "default"), results(tmp_path / "two"), check_exact=True
-    )
-    large = write_sweep(
-        world,
-        "large_pool",
-        vary={"parameters.china_budget": {"range": [0.0, 4.0]}},
-        design={"kind": "lhs", "samples": INLINE_UP_TO_RUNS + 1},
-        fixed={"steps": 4},
-    )
-    prepared_status = tmp_path / "large"
-    run_sweep(large, prepared_status)
-    status = json.loads((prepared_status / "_status.json").read_text())["sessions"][0]
-    assert status["executor"].endswith("local worker processes")

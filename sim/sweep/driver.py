@@ -226,7 +226,7 @@ def prepare(
     executor: Any = (
         DaskExecutor(context, client=client)
         if client is not None
-        else make_executor(context, workers, scheduler, runs=planned)
+        else make_executor(context, workers, scheduler)
     )
     remote = isinstance(executor, DaskExecutor)
     if remote:

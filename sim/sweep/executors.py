@@ -293,21 +293,10 @@ class DaskExecutor:
         self.client = None
 
 
-#: Without --workers, a sweep of at most this many runs runs in the main process: starting a
-#: worker process (interpreter, numpy, pandas, the model, the world) costs about a second, as
-#: much as stepping ~250 ten-year runs on one core (benchmarks/bench_sweep.py, end to end).
-INLINE_UP_TO_RUNS = 256
-
-
 def make_executor(
-    context: SweepContext,
-    workers: int | None = None,
-    scheduler: str | None = None,
-    runs: int | None = None,
+    context: SweepContext, workers: int | None = None, scheduler: str | None = None
 ) -> InlineExecutor | LocalExecutor | DaskExecutor:
-    """``--scheduler`` wins; otherwise ``--workers`` local processes, by default all cores, or
-    this process alone for a small sweep (``runs`` <= INLINE_UP_TO_RUNS): same numbers either
-    way, since a run's seed does not depend on where it runs."""
+    """``--scheduler`` wins; otherwise ``--workers`` (default: all cores) local processes."""
     if scheduler:
         if scheduler == "local":
             from distributed import Client, LocalCluster
@@ -320,8 +309,7 @@ def make_executor(
             executor.cluster = cluster  # type: ignore[attr-defined]
             return executor
         return DaskExecutor(context, scheduler)
-    small = workers is None and runs is not None and runs <= INLINE_UP_TO_RUNS
-    count = 1 if small else (workers or default_workers())
+    count = workers or default_workers()
     if count < 1:
         raise SweepError(f"--workers must be at least 1, got {count}")
     return InlineExecutor(context) if count == 1 else LocalExecutor(context, count)
