@@ -27,8 +27,7 @@ memory does not depend on the run length, and it keeps the 100,000-run sweep to 
 End to end, as a user runs a study (issue 11 item 9): the `run.py sweep` command versus a
 script calling ``mesa.batch_run`` over ``CyberBlocModel`` (the class the README tells users to
 batch_run), each a fresh subprocess (interpreter start-up, imports, validation and writing
-included on both sides), all local cores for batch_run and the sweep's default (all cores; a
-study of at most 256 runs in process), 120-month baseline runs, the same number
+included on both sides), all local cores on both sides (the sweep's default), 120-month baseline runs, the same number
 of timings each (best of E2E_REPEATS). Then a tight loop: the update arithmetic written in place
 on preallocated (runs x nations) arrays, one generator per run, no allocation per step, in this
 process on one core: the physical limit for the same runs. Targets: the sweep command >= 10x
@@ -204,7 +203,7 @@ def sweep_command_seconds(folder: Path, runs: int, cores: int) -> float:
     best = np.inf
     for repeat in range(E2E_REPEATS):
         out = folder / f"e2e_out_{runs}_{repeat}"
-        # as a user types it: no --workers (all cores; a small study runs in process)
+        # as a user types it: no --workers (all cores)
         command = [sys.executable, "run.py", "sweep", str(sweep), "--out", str(out), "-q"]
         command += ["--yes"]
         start = time.perf_counter()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from matplotlib import colormaps
+from matplotlib import dates as mdates
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -15,6 +17,19 @@ from sim.metrics import CHINA_BLOC, US_BLOC
 
 BLOC_COLOURS = {"us": "#2166ac", "nonaligned": "#bdbdbd", "china": "#b2182b"}
 BLOC_LABELS = {"us": "US-led", "nonaligned": "Non-aligned", "china": "China-led"}
+#: The two leaders always in their bloc's colour; every other nation gets a colour from its code,
+#: never from plot order, so a nation looks the same in every run and figure (issue 11 item 6).
+ACTOR_COLOURS = {"USA": BLOC_COLOURS["us"], "CHN": BLOC_COLOURS["china"]}
+#: tab20 without its blues and reds (indices 0, 1, 6, 7): no other nation in a leader's colour.
+_NATION_PALETTE = [c for i, c in enumerate(colormaps["tab20"].colors) if i not in (0, 1, 6, 7)]
+
+
+def nation_colour(iso3: str) -> str | tuple[float, float, float]:
+    """The colour a nation is drawn in everywhere: fixed for the US and China, otherwise picked
+    by a checksum of its code (stable across runs and processes, unlike ``hash``)."""
+    if iso3 in ACTOR_COLOURS:
+        return ACTOR_COLOURS[iso3]
+    return _NATION_PALETTE[zlib.crc32(iso3.encode()) % len(_NATION_PALETTE)]
 
 
 def _save(fig: Figure, path: Path) -> None:
@@ -24,7 +39,7 @@ def _save(fig: Figure, path: Path) -> None:
 
 def bloc_shares_figure(model_frame: pd.DataFrame, title: str = "") -> Figure:
     """Stacked areas: bloc shares of nations, world population and world GDP over time."""
-    fig = Figure(figsize=(12, 3.6))
+    fig = Figure(figsize=(12, 3.8), layout="constrained")  # the title never overlaps a panel
     dates = pd.to_datetime(model_frame["date"])
     n = model_frame[["us_count", "nonaligned_count", "china_count"]].sum(axis=1)
     panels = {
@@ -42,8 +57,10 @@ def bloc_shares_figure(model_frame: pd.DataFrame, title: str = "") -> Figure:
         )
         ax.set_title(label)
         ax.set_ylim(0, 1)
+        ax.set_xlabel("date")
         ax.margins(x=0)
         ax.tick_params(axis="x", labelrotation=30)
+    axes[0].set_ylabel("share (0-1)")
     axes[0].legend(loc="lower left", fontsize=8)
     if title:
         fig.suptitle(title)
@@ -60,17 +77,22 @@ def alignment_heatmap_figure(nations_frame: pd.DataFrame, bins: int = 40) -> Fig
         ],
         axis=1,
     )
-    fig = Figure(figsize=(9, 4))
+    dates = pd.to_datetime(nations_frame.drop_duplicates("step").sort_values("step")["date"])
+    first, last = mdates.date2num(dates.iloc[0]), mdates.date2num(dates.iloc[-1])
+    half = (last - first) / max(len(steps) - 1, 1) / 2  # half a month either side of a column
+    fig = Figure(figsize=(9, 4), layout="constrained")
     ax = fig.subplots()
     image = ax.imshow(
         counts,
         origin="lower",
         aspect="auto",
-        extent=(steps[0] - 0.5, steps[-1] + 0.5, -1, 1),
+        extent=(first - half, last + half, -1, 1),
         cmap="magma_r",
         interpolation="nearest",
     )
-    ax.set_xlabel("step (month)")
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator())
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+    ax.set_xlabel("date")
     ax.set_ylabel("alignment  (-1 US  ...  +1 China)")
     ax.set_title("Alignment distribution over time")
     fig.colorbar(image, ax=ax, label="nations")
@@ -102,23 +124,33 @@ def watch_figure(
     nations_frame: pd.DataFrame, watch: list[str], thresholds: tuple[float, float]
 ) -> Figure:
     """Trajectories of the nations a scenario watches, with the bloc thresholds."""
-    fig = Figure(figsize=(10, 4.5))
+    fig = Figure(figsize=(10, 4.5), layout="constrained")
     ax = fig.subplots()
-    colours = colormaps["tab20"].colors
-    for k, code in enumerate(watch):
+    for code in watch:
         rows = nations_frame[nations_frame["iso3"] == code]
         if len(rows):
             ax.plot(
                 pd.to_datetime(rows["date"]),
                 rows["alignment"],
                 label=rows["name"].iloc[0],
-                color=colours[(2 * k) % 20 + (2 * k) // 20 % 2],
-                linestyle=("-", "--", ":")[k // 10 % 3],
+                color=nation_colour(code),
+                linestyle=("-", "--", ":")[zlib.crc32(code.encode()) // 7 % 3],
+                gid=code,
             )
-    for level in thresholds:
+    for level, bloc in zip(thresholds, ("US-led", "China-led"), strict=True):
         ax.axhline(level, color="grey", linestyle="--", linewidth=0.8)
+        ax.annotate(
+            f"{bloc} bloc threshold {level:+.1f}",
+            (0.0, level),
+            xycoords=("axes fraction", "data"),
+            xytext=(3, 3 if level > 0 else -10),
+            textcoords="offset points",
+            fontsize=8,
+            color="grey",
+        )
     ax.set_ylim(-1.05, 1.05)
     ax.set_ylabel("alignment  (-1 US  ...  +1 China)")
+    ax.set_xlabel("date")
     ax.set_title("Watched nations")
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     return fig

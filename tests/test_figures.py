@@ -1,0 +1,74 @@
+"""Static figures a reader can trust (issue 11 item 6): checked on the figures' own artists."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import pandas as pd
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_hex
+
+from sim.figures import (
+    BLOC_COLOURS,
+    alignment_heatmap_figure,
+    bloc_shares_figure,
+    nation_colour,
+    watch_figure,
+)
+from sim.scenario import load_scenario
+
+
+@pytest.fixture(scope="module")
+def frames():
+    resolved = load_scenario("baseline", ["steps=24"])
+    model = resolved.build_model()
+    for _ in range(24):
+        model.step()
+    return model.history.model_frame(), model.history.nations_frame(model.world)
+
+
+def lines_by_code(figure) -> dict[str, str]:
+    return {
+        line.get_gid(): to_hex(line.get_color()) for line in figure.axes[0].lines if line.get_gid()
+    }
+
+
+def test_a_nation_has_one_colour_whatever_the_plot_order(frames):
+    _model, nations = frames
+    one = lines_by_code(watch_figure(nations, ["CHN", "RUS", "IND", "USA"], (-0.3, 0.3)))
+    other = lines_by_code(watch_figure(nations, ["USA", "IND", "RUS", "CHN"], (-0.3, 0.3)))
+    assert one == other
+    assert one["USA"] == BLOC_COLOURS["us"] and one["CHN"] == BLOC_COLOURS["china"]
+    assert to_hex(nation_colour("RUS")) not in (BLOC_COLOURS["us"], BLOC_COLOURS["china"])
+
+
+def test_watch_thresholds_are_drawn_and_labelled(frames):
+    _model, nations = frames
+    ax = watch_figure(nations, ["USA", "CHN"], (-0.3, 0.3)).axes[0]
+    levels = sorted(line.get_ydata()[0] for line in ax.lines if not line.get_gid())
+    assert levels == [-0.3, 0.3]
+    labels = [t.get_text() for t in ax.texts]
+    assert "US-led bloc threshold -0.3" in labels and "China-led bloc threshold +0.3" in labels
+
+
+def test_heatmap_time_axis_is_in_dates(frames):
+    _model, nations = frames
+    figure = alignment_heatmap_figure(nations)
+    FigureCanvasAgg(figure).draw()
+    ticks = [t.get_text() for t in figure.axes[0].get_xticklabels() if t.get_text()]
+    assert any(text.startswith(("2023", "2024", "2025")) for text in ticks), ticks
+    assert figure.axes[0].get_xlabel() == "date"
+
+
+def test_bloc_share_title_overlaps_no_panel(frames):
+    model_frame, _nations = frames
+    figure = bloc_shares_figure(model_frame, title="five_eyes_cohesion: a long title " * 3)
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    title = figure._suptitle.get_window_extent(renderer)
+    for ax in figure.axes:
+        panel = ax.get_tightbbox(renderer)
+        assert not title.overlaps(panel), ax.get_title()
+    assert pd.Series([ax.get_xlabel() for ax in figure.axes]).eq("date").all()
