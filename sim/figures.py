@@ -24,12 +24,28 @@ ACTOR_COLOURS = {"USA": BLOC_COLOURS["us"], "CHN": BLOC_COLOURS["china"]}
 _NATION_PALETTE = [c for i, c in enumerate(colormaps["tab20"].colors) if i not in (0, 1, 6, 7)]
 
 
+#: The nations scenarios watch most, one distinct colour each (the 16 of _NATION_PALETTE).
+_WATCHED = ("RUS", "IND", "BRA", "ZAF", "IRN", "SAU", "EGY", "ETH",
+            "NGA", "IDN", "TUR", "PAK", "KAZ", "ARE", "GBR", "JPN")  # fmt: skip
+
+
 def nation_colour(iso3: str) -> str | tuple[float, float, float]:
-    """The colour a nation is drawn in everywhere: fixed for the US and China, otherwise picked
-    by a checksum of its code (stable across runs and processes, unlike ``hash``)."""
+    """The colour a nation is drawn in everywhere: fixed for the US and China, a distinct one
+    for each commonly watched nation, otherwise picked by a checksum of its code (stable across
+    runs and processes, unlike ``hash``)."""
     if iso3 in ACTOR_COLOURS:
         return ACTOR_COLOURS[iso3]
+    if iso3 in _WATCHED:
+        return _NATION_PALETTE[_WATCHED.index(iso3)]
     return _NATION_PALETTE[zlib.crc32(iso3.encode()) % len(_NATION_PALETTE)]
+
+
+def nation_linestyle(iso3: str) -> str:
+    """Solid for the leaders and the commonly watched; others dashed or dotted by checksum, so
+    two of them sharing a colour still differ."""
+    if iso3 in ACTOR_COLOURS or iso3 in _WATCHED:
+        return "-"
+    return ("--", ":")[zlib.crc32(iso3.encode()) % 2]
 
 
 def _save(fig: Figure, path: Path) -> None:
@@ -134,7 +150,7 @@ def watch_figure(
                 rows["alignment"],
                 label=rows["name"].iloc[0],
                 color=nation_colour(code),
-                linestyle=("-", "--", ":")[zlib.crc32(code.encode()) // 7 % 3],
+                linestyle=nation_linestyle(code),
                 gid=code,
             )
     for level, bloc in zip(thresholds, ("US-led", "China-led"), strict=True):

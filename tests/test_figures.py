@@ -42,6 +42,8 @@ def test_a_nation_has_one_colour_whatever_the_plot_order(frames):
     assert one == other
     assert one["USA"] == BLOC_COLOURS["us"] and one["CHN"] == BLOC_COLOURS["china"]
     assert to_hex(nation_colour("RUS")) not in (BLOC_COLOURS["us"], BLOC_COLOURS["china"])
+    watched = {*load_scenario("baseline").scenario.watch, "NGA", "IDN", "TUR", "ETH", "GBR"}
+    assert len({to_hex(nation_colour(c)) for c in watched}) == len(watched)  # all distinct
 
 
 def test_watch_thresholds_are_drawn_and_labelled(frames):
