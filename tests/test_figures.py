@@ -74,3 +74,28 @@ def test_bloc_share_title_overlaps_no_panel(frames):
         panel = ax.get_tightbbox(renderer)
         assert not title.overlaps(panel), ax.get_title()
     assert pd.Series([ax.get_xlabel() for ax in figure.axes]).eq("date").all()
+
+
+def test_sweep_heatmap_colours_by_actor_and_draws_the_one_third_contour():
+    import numpy as np
+
+    from sim.sweep.analysis import SHARE_CONTOUR, heatmap
+
+    grid = pd.DataFrame(
+        [
+            {"china_budget": b, "us_pressure_budget": p, "mean": 0.1 * b + 0.01 * p}
+            for b in (1.0, 2.0, 4.0, 6.0)
+            for p in (0.0, 10.0, 20.0)
+        ]
+    )
+    china = heatmap(grid, "china_budget", "us_pressure_budget", "china_gdp_share").axes[0]
+    assert china.images[0].get_cmap().name == "Reds"
+    contours = [c for c in china.collections if hasattr(c, "levels")] or [
+        c for c in china.get_children() if type(c).__name__ == "QuadContourSet"
+    ]
+    assert contours and np.allclose(contours[0].levels, [SHARE_CONTOUR])
+    us = heatmap(grid, "china_budget", "us_pressure_budget", "us_gdp_share").axes[0]
+    assert us.images[0].get_cmap().name == "Blues"
+    signed = grid.assign(mean=grid["mean"] - 0.3)
+    diverging = heatmap(signed, "china_budget", "us_pressure_budget", "mean_alignment").axes[0]
+    assert diverging.images[0].norm.vcenter == 0.0

@@ -485,19 +485,52 @@ def response_curves(frame: pd.DataFrame, names: list[str], outcome: str) -> Figu
     return fig
 
 
+#: A share this large is what the studies ask about ("a third of world GDP"): the grid heatmap
+#: of a share draws where it is crossed.
+SHARE_CONTOUR = 1 / 3
+
+
+def outcome_colours(outcome: str, values: np.ndarray) -> tuple[str, Any]:
+    """Colour map and norm for an outcome: the US-led bloc's in blues, the China-led bloc's in
+    reds (never the reverse), alignment-like outcomes diverging around 0, others neutral."""
+    from matplotlib.colors import TwoSlopeNorm
+
+    if outcome.startswith("us_"):
+        return "Blues", None
+    if outcome.startswith("china_"):
+        return "Reds", None
+    if "alignment" in outcome:
+        finite = values[np.isfinite(values)]
+        bound = max(float(np.abs(finite).max()) if finite.size else 1.0, 1e-9)
+        return "RdBu_r", TwoSlopeNorm(vcenter=0.0, vmin=-bound, vmax=bound)
+    return "viridis", None
+
+
 def heatmap(frame: pd.DataFrame, x: str, y: str, outcome: str) -> Figure:
-    """Mean outcome over two grid parameters (averaged over any others)."""
+    """Mean outcome over two grid parameters (averaged over any others); for a share, the
+    contour where it crosses one third."""
     table = frame.pivot_table(index=y, columns=x, values="mean", aggfunc="mean").sort_index()
-    fig = Figure(figsize=(6.2, 4.6))
+    fig = Figure(figsize=(6.2, 4.6), layout="constrained")
     ax = fig.subplots()
-    image = ax.imshow(table.to_numpy(), origin="lower", aspect="auto", cmap="RdBu_r")
+    values = table.to_numpy()
+    cmap, norm = outcome_colours(outcome, values)
+    image = ax.imshow(values, origin="lower", aspect="auto", cmap=cmap, norm=norm)
+    if outcome.endswith("_share") and np.nanmin(values) < SHARE_CONTOUR < np.nanmax(values):
+        lines = ax.contour(values, levels=[SHARE_CONTOUR], colors="black", linewidths=1.5)
+        ax.clabel(lines, fmt={SHARE_CONTOUR: "1/3"}, fontsize=8)
     ax.set_xticks(range(len(table.columns)), [f"{v:g}" for v in table.columns], rotation=45)
     ax.set_yticks(range(len(table.index)), [f"{v:g}" for v in table.index])
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    for (i, j), value in np.ndenumerate(table.to_numpy()):
+    for (i, j), value in np.ndenumerate(values):
         if np.isfinite(value) and table.size <= 150:
-            ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7)
+            dark = (
+                image.norm(value) > 0.6 if cmap != "RdBu_r" else abs(image.norm(value) - 0.5) > 0.3
+            )
+            ax.text(
+                j, i, f"{value:.2f}", ha="center", va="center", fontsize=7,
+                color="white" if dark else "black",
+            )  # fmt: skip
     fig.colorbar(image, ax=ax, label=f"mean {outcome}")
     ax.set_title(f"{outcome} (final step, mean over replicates)")
     return fig
