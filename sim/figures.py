@@ -48,13 +48,44 @@ def nation_linestyle(iso3: str) -> str:
     return ("--", ":")[zlib.crc32(iso3.encode()) % 2]
 
 
+EVENT_COLOUR = "#8a5a00"  # as on the front end's charts
+
+
+def event_dates(events, start: str) -> list[tuple[pd.Timestamp, str]]:
+    """(date, "n") per month with scheduled events, numbered in order: the month an event takes
+    effect (step k is k months after ``start``), as the front end numbers them."""
+    steps = sorted({event.step for event in events})
+    origin = pd.Timestamp(start)
+    return [(origin + pd.DateOffset(months=k), str(n)) for n, k in enumerate(steps, start=1)]
+
+
+def mark_events(ax, marks: list[tuple[pd.Timestamp, str]]) -> None:
+    """A dotted line and its number at each event month (the legend-free way: the manifest and
+    the report list what each number is)."""
+    for when, label in marks:
+        ax.axvline(when, color=EVENT_COLOUR, linestyle=":", linewidth=1.2, gid=f"event-{label}")
+        ax.annotate(
+            label,
+            (when, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(2, -10),
+            textcoords="offset points",
+            fontsize=8,
+            color=EVENT_COLOUR,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
+        )
+
+
 def _save(fig: Figure, path: Path) -> None:
     FigureCanvasAgg(fig)
     fig.savefig(path, dpi=120, bbox_inches="tight")
 
 
-def bloc_shares_figure(model_frame: pd.DataFrame, title: str = "") -> Figure:
-    """Stacked areas: bloc shares of nations, world population and world GDP over time."""
+def bloc_shares_figure(
+    model_frame: pd.DataFrame, title: str = "", events: list | None = None
+) -> Figure:
+    """Stacked areas: bloc shares of nations, world population and world GDP over time;
+    ``events`` ((date, number) from ``event_dates``) marked on every panel."""
     fig = Figure(figsize=(12, 3.8), layout="constrained")  # the title never overlaps a panel
     dates = pd.to_datetime(model_frame["date"])
     n = model_frame[["us_count", "nonaligned_count", "china_count"]].sum(axis=1)
@@ -76,6 +107,7 @@ def bloc_shares_figure(model_frame: pd.DataFrame, title: str = "") -> Figure:
         ax.set_xlabel("date")
         ax.margins(x=0)
         ax.tick_params(axis="x", labelrotation=30)
+        mark_events(ax, events or [])
     axes[0].set_ylabel("share (0-1)")
     axes[0].legend(loc="lower left", fontsize=8)
     if title:
@@ -137,9 +169,13 @@ def world_map_figure(
 
 
 def watch_figure(
-    nations_frame: pd.DataFrame, watch: list[str], thresholds: tuple[float, float]
+    nations_frame: pd.DataFrame,
+    watch: list[str],
+    thresholds: tuple[float, float],
+    events: list | None = None,
 ) -> Figure:
-    """Trajectories of the nations a scenario watches, with the bloc thresholds."""
+    """Trajectories of the nations a scenario watches, with the bloc thresholds and the
+    scheduled events (``event_dates``)."""
     fig = Figure(figsize=(10, 4.5), layout="constrained")
     ax = fig.subplots()
     for code in watch:
@@ -165,6 +201,7 @@ def watch_figure(
             color="grey",
         )
     ax.set_ylim(-1.05, 1.05)
+    mark_events(ax, events or [])
     ax.set_ylabel("alignment  (-1 US  ...  +1 China)")
     ax.set_xlabel("date")
     ax.set_title("Watched nations")
@@ -176,7 +213,10 @@ def write_all(
     model, scenario, folder: Path, model_frame: pd.DataFrame, nations_frame: pd.DataFrame
 ) -> None:
     """The four standard figures of a run."""
-    _save(bloc_shares_figure(model_frame, scenario.name), folder / "bloc_shares.png")
+    marks = event_dates(
+        [e for e in scenario.events if e.step <= model.step_index], scenario.start.isoformat()
+    )
+    _save(bloc_shares_figure(model_frame, scenario.name, marks), folder / "bloc_shares.png")
     _save(alignment_heatmap_figure(nations_frame), folder / "alignment_heatmap.png")
     _save(
         world_map_figure(
@@ -188,4 +228,7 @@ def write_all(
         folder / "world_map.png",
     )
     thresholds = (model.params.us_bloc_threshold, model.params.china_bloc_threshold)
-    _save(watch_figure(nations_frame, list(scenario.watch), thresholds), folder / "watch.png")
+    _save(
+        watch_figure(nations_frame, list(scenario.watch), thresholds, marks),
+        folder / "watch.png",
+    )

@@ -99,3 +99,24 @@ def test_sweep_heatmap_colours_by_actor_and_draws_the_one_third_contour():
     signed = grid.assign(mean=grid["mean"] - 0.3)
     diverging = heatmap(signed, "china_budget", "us_pressure_budget", "mean_alignment").axes[0]
     assert diverging.images[0].norm.vcenter == 0.0
+
+
+def test_scheduled_events_are_marked_at_their_month():
+    from matplotlib.dates import date2num
+
+    from sim.figures import event_dates
+
+    resolved = load_scenario("brics_enlargement")  # joins in months 13 and 25
+    marks = event_dates(resolved.scenario.events, "2023-01-01")
+    assert [(str(when.date()), n) for when, n in marks] == [
+        ("2024-02-01", "1"),
+        ("2025-02-01", "2"),
+    ]
+    model = resolved.build_model()
+    for _ in range(30):
+        model.step()
+    figure = bloc_shares_figure(model.history.model_frame(), "t", marks)
+    for ax in figure.axes:
+        lines = {line.get_gid(): line.get_xdata()[0] for line in ax.lines if line.get_gid()}
+        assert set(lines) == {"event-1", "event-2"}
+        assert date2num(lines["event-1"]) == date2num(pd.Timestamp("2024-02-01"))
