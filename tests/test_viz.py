@@ -29,6 +29,7 @@ from sim.viz.explorer import ExplorerModel, coerce_seed, scenario_choices
 from sim.viz.launch import is_loopback, server_env
 from sim.viz.params_ui import KEY_PARAMETERS, overrides_from_settings, slider_specs
 from sim.viz.state import ExplorerState, use_explorer_state
+from tests.viz_helpers import measure_chart
 
 
 @pytest.fixture
@@ -433,7 +434,7 @@ def test_measures_view_shows_every_metric_with_its_definition(ui):
     steps, values = series["china_count"]
     assert steps == [0, 1, 2]
     assert values == [float(m["china_count"]) for m in model.history.metrics[:3]]
-    svg = html(rc, "measure-china_count")
+    svg = measure_chart(html(rc, "measures"), "china_count")
     assert f"now {values[-1]:.0f}" in svg or f"now {values[-1]:.2f}".rstrip("0").rstrip(".") in svg
     assert METRIC_DEFINITIONS["china_count"].split(" (")[0] in svg  # the definition is the title
     assert "2023" in svg  # calendar years on the axis, not step numbers

@@ -24,6 +24,7 @@ from sim.viz.comparison import (
 )
 from sim.viz.explorer import ExplorerModel
 from sim.viz.state import use_explorer_state
+from tests.viz_helpers import measure_chart
 
 
 def stepped(months: int, **kwargs) -> ExplorerModel:
@@ -143,7 +144,8 @@ def test_pinned_run_and_band_appear_on_every_time_chart_and_the_map():
         assert fills["IND"] == alignment_hex(np.array([diffs["IND"] / 0.3]))[0]
         state.tab.set(4)
         for name in ("china_count", "mean_alignment"):
-            chart = rc.find(meta_ref=f"measure-{name}").widget.unsafe_innerHTML
+            grid = rc.find(meta_ref="measures").widget.unsafe_innerHTML
+            chart = measure_chart(grid, name)
             assert chart.count('class="cb-reference"') == 1
             assert chart.count('class="cb-band"') == 1
     finally:

@@ -23,6 +23,7 @@ from sim.viz.event_marks import (
     slider_schedule,
 )
 from sim.viz.state import use_explorer_state
+from tests.viz_helpers import measure_chart
 
 EVENT = TypeAdapter(Event)
 
@@ -162,7 +163,8 @@ def test_time_charts_mark_events_once_the_run_reaches_them():
         assert "1: us_pressure_budget x3; pressure_pull x1.5" in shares
         state.tab.set(4)  # Measures
         for name in ("china_count", "esteban_ray"):
-            assert html(rc, f"measure-{name}").count('class="cb-event"') == 1
+            chart = measure_chart(html(rc, "measures"), name)
+            assert chart.count('class="cb-event"') == 1
     finally:
         rc.close()
 
