@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -274,6 +275,26 @@ def run_replicate_study(
     return final, replicate_summary(final, METRIC_NAMES)
 
 
+def bloc_table(
+    title: str, first: dict, end: Callable[[str, str], str], count_format: str = ""
+) -> Table:
+    """Each bloc's nations and population and GDP shares, at the start -> ``end(metric,
+    format)`` (the last month of one run, or a mean and range over seeds)."""
+    table = Table(title=title)
+    table.add_column("bloc")
+    for column in ("nations", "population share", "GDP share"):
+        table.add_column(column, justify="right")
+    labels = {"us": "US-led", "nonaligned": "non-aligned", "china": "China-led"}
+    for bloc, label in labels.items():
+        table.add_row(
+            label,
+            f"{first[f'{bloc}_count']} -> {end(f'{bloc}_count', count_format)}",
+            f"{first[f'{bloc}_pop_share']:.1%} -> {end(f'{bloc}_pop_share', '.1%')}",
+            f"{first[f'{bloc}_gdp_share']:.1%} -> {end(f'{bloc}_gdp_share', '.1%')}",
+        )
+    return table
+
+
 def print_replicate_summary(model, summary, replicates: int) -> None:
     """``print_summary`` with the end of each line as mean (middle 95% of seeds)."""
     first = model.history.metrics[0]
@@ -283,22 +304,11 @@ def print_replicate_summary(model, summary, replicates: int) -> None:
         row = stats.loc[name]
         return f"{row['mean']:{fmt}} ({row['p2_5']:{fmt}}-{row['p97_5']:{fmt}})"
 
-    table = Table(
-        title=f"Blocs {model.history.dates[0]} -> {model.history.dates[-1]}: mean "
-        f"(95% range) over {replicates} seeds"
+    title = (
+        f"Blocs {model.history.dates[0]} -> {model.history.dates[-1]}: mean (95% range) over "
+        f"{replicates} seeds"
     )
-    table.add_column("bloc")
-    for column in ("nations", "population share", "GDP share"):
-        table.add_column(column, justify="right")
-    labels = {"us": "US-led", "nonaligned": "non-aligned", "china": "China-led"}
-    for bloc, label in labels.items():
-        table.add_row(
-            label,
-            f"{first[f'{bloc}_count']} -> {end(f'{bloc}_count', '.1f')}",
-            f"{first[f'{bloc}_pop_share']:.1%} -> {end(f'{bloc}_pop_share', '.1%')}",
-            f"{first[f'{bloc}_gdp_share']:.1%} -> {end(f'{bloc}_gdp_share', '.1%')}",
-        )
-    console.print(table)
+    console.print(bloc_table(title, first, end, count_format=".1f"))
     console.print(
         "Joint cyber-sanction on North Korea: backed by "
         f"{first['sanction_support_share']:.0%} -> {end('sanction_support_share', '.0%')} of "
@@ -373,19 +383,13 @@ def print_summary(model) -> None:
     from sim.outputs import model_veto_opponents
 
     first, last = model.history.metrics[0], model.history.metrics[-1]
-    table = Table(title=f"Blocs {model.history.dates[0]} -> {model.history.dates[-1]}")
-    table.add_column("bloc")
-    for column in ("nations", "population share", "GDP share"):
-        table.add_column(column, justify="right")
-    labels = {"us": "US-led", "nonaligned": "non-aligned", "china": "China-led"}
-    for bloc, label in labels.items():
-        table.add_row(
-            label,
-            f"{first[f'{bloc}_count']} -> {last[f'{bloc}_count']}",
-            f"{first[f'{bloc}_pop_share']:.1%} -> {last[f'{bloc}_pop_share']:.1%}",
-            f"{first[f'{bloc}_gdp_share']:.1%} -> {last[f'{bloc}_gdp_share']:.1%}",
+    console.print(
+        bloc_table(
+            f"Blocs {model.history.dates[0]} -> {model.history.dates[-1]}",
+            first,
+            lambda name, fmt: f"{last[name]:{fmt}}",
         )
-    console.print(table)
+    )
     vetoes = model_veto_opponents(model)
     console.print(
         "Joint cyber-sanction on North Korea: backed by "

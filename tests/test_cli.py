@@ -222,3 +222,24 @@ def test_help_loads_no_heavy_module():
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120
     )
     assert "HEAVY []" in result.stdout, result.stdout[-500:] + result.stderr[-2000:]
+
+
+def test_the_printed_bloc_table_is_the_runs_numbers(tmp_path):
+    """Each bloc row prints start -> end of its count, population share and GDP share, as
+    model.parquet records them (one table function for run and run --replicates)."""
+    out = tmp_path / "run"
+    result = runner.invoke(
+        app, ["run", "baseline", "--steps", "3", "--no-figures", "--out", str(out)],
+        terminal_width=200,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    frame = pd.read_parquet(out / "model.parquet")
+    first, last = frame.iloc[0], frame.iloc[-1]
+    rows = {line.split("│")[1].strip(): line for line in result.output.splitlines() if "│" in line}
+    for bloc, label in (("us", "US-led"), ("nonaligned", "non-aligned"), ("china", "China-led")):
+        cells = [c.strip() for c in rows[label].split("│")[2:5]]
+        assert cells == [
+            f"{int(first[f'{bloc}_count'])} -> {int(last[f'{bloc}_count'])}",
+            f"{first[f'{bloc}_pop_share']:.1%} -> {last[f'{bloc}_pop_share']:.1%}",
+            f"{first[f'{bloc}_gdp_share']:.1%} -> {last[f'{bloc}_gdp_share']:.1%}",
+        ]
