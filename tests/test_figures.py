@@ -120,3 +120,34 @@ def test_scheduled_events_are_marked_at_their_month():
         lines = {line.get_gid(): line.get_xdata()[0] for line in ax.lines if line.get_gid()}
         assert set(lines) == {"event-1", "event-2"}
         assert date2num(lines["event-1"]) == date2num(pd.Timestamp("2024-02-01"))
+
+
+def test_a_scenario_has_one_colour_in_every_comparison_whatever_the_order():
+    from sim.compare import SCENARIO_COLOURS, compare_figure, scenario_colour
+    from sim.figures import BLOC_COLOURS as RUN_BLOC_COLOURS
+
+    def table(order):
+        rows = []
+        for name in order:
+            for date in ("2023-01-01", "2024-01-01"):
+                row = {"scenario": name, "date": date}
+                for outcome in (
+                    "china_bloc_count",
+                    "china_bloc_gdp_share",
+                    "joint_response_support",
+                ):
+                    row |= {f"{outcome}_{s}": 1.0 for s in ("mean", "lo", "hi")}
+                rows.append(row)
+        return pd.DataFrame(rows)
+
+    def colours(order):
+        ax = compare_figure(table(order)).axes[0]
+        return {line.get_gid(): to_hex(line.get_color()) for line in ax.lines}
+
+    one = colours(["baseline", "us_max_pressure", "my_own"])
+    assert one == colours(["my_own", "us_max_pressure", "baseline"])
+    assert one["us_max_pressure"] == SCENARIO_COLOURS["us_max_pressure"]
+    assert one["my_own"] == to_hex(scenario_colour("my_own"))
+    blocs = {RUN_BLOC_COLOURS["us"], RUN_BLOC_COLOURS["china"], "#1f4e9c", "#b2182b"}
+    assert not set(SCENARIO_COLOURS.values()) & blocs
+    assert len(set(SCENARIO_COLOURS.values())) == len(SCENARIO_COLOURS)

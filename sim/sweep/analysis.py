@@ -569,7 +569,7 @@ def scatter_panels(frame: pd.DataFrame, names: list[str], outcome: str) -> Figur
 
 def scenario_figure(table: pd.DataFrame, outcomes: list[str]) -> Figure:
     """Each scenario's mean (dot) and middle-95% range of runs (bar), one panel per outcome."""
-    from sim.compare import PALETTE
+    from sim.compare import scenario_colour
 
     labels = list(dict.fromkeys(table["scenario"]))
     fig, axes = _panel_grid(len(outcomes), 3.6, 0.4 * len(labels) + 1.4, sharey=True)
@@ -577,7 +577,7 @@ def scenario_figure(table: pd.DataFrame, outcomes: list[str]) -> Figure:
     for ax, outcome in zip(axes, outcomes, strict=True):
         frame = table[table["outcome"] == outcome].set_index("scenario").reindex(labels)
         for k, label in enumerate(labels):
-            colour = PALETTE[k % len(PALETTE)]
+            colour = scenario_colour(str(label))
             ax.plot([frame.at[label, "p2_5"], frame.at[label, "p97_5"]], [k, k], color=colour)
             ax.plot(frame.at[label, "mean"], k, "o", color=colour)
         ax.set_yticks(y, labels)
