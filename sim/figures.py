@@ -14,8 +14,11 @@ from matplotlib.figure import Figure
 
 from sim.geo import draw_world_map
 from sim.metrics import CHINA_BLOC, US_BLOC
+from sim.viz.colors import BLOC_COLOURS as _VIZ_BLOCS
+from sim.viz.colors import BLOC_KEYS
 
-BLOC_COLOURS = {"us": "#2166ac", "nonaligned": "#bdbdbd", "china": "#b2182b"}
+#: The front end's bloc colours (sim.viz.colors), so a bloc looks the same in every figure.
+BLOC_COLOURS = {key: _VIZ_BLOCS[code] for code, key in BLOC_KEYS.items()}
 BLOC_LABELS = {"us": "US-led", "nonaligned": "Non-aligned", "china": "China-led"}
 #: The two leaders always in their bloc's colour; every other nation gets a colour from its code,
 #: never from plot order, so a nation looks the same in every run and figure (issue 11 item 6).

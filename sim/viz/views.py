@@ -35,6 +35,7 @@ from sim.viz.comparison import (
     layers_from_metrics,
     metric_path,
     nation_differences,
+    run_label,
 )
 from sim.viz.event_marks import EventMark, chart_marks, event_marks
 from sim.viz.geometry import (
@@ -595,15 +596,6 @@ def JointResponseCard(model: CyberBlocModel, snap: Snapshot) -> None:
     ).meta(ref="dprk")
 
 
-def _run_label(model: CyberBlocModel) -> str:
-    """Scenario, seed and what the sliders changed: what this run is."""
-    changed = [o.removeprefix("parameters.") for o in model.resolved.overrides]
-    scenario = model.resolved.scenario
-    return f"{scenario.name} · seed {scenario.seed}" + (
-        f" · {', '.join(c for c in changed if not c.startswith('seed='))}" if changed else ""
-    )
-
-
 @solara.component
 def Headline(model: CyberBlocModel, snap: Snapshot) -> None:
     """Step counter, date and the polarisation numbers, above every tab."""
@@ -612,7 +604,7 @@ def Headline(model: CyberBlocModel, snap: Snapshot) -> None:
     solara.HTML(
         tag="div",
         unsafe_innerHTML=(
-            f'<div style="font-size:12px;color:#555">{escape(_run_label(model))}'
+            f'<div style="font-size:12px;color:#555">{escape(run_label(model))}'
             f"{'' if live else ' · looking back'}"
             f"{' · end of scenario (Reset to run again)' if not model.running else ''}</div>"
             f'<div class="cb-step" style="font-size:20px;font-weight:600">Step {snap.step}</div>'
