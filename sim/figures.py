@@ -55,11 +55,11 @@ EVENT_COLOUR = "#8a5a00"  # as on the front end's charts
 
 
 def event_dates(events, start: str) -> list[tuple[pd.Timestamp, str]]:
-    """(date, "n") per month with scheduled events, numbered in order: the month an event takes
-    effect (step k is k months after ``start``), as the front end numbers them."""
-    steps = sorted({event.step for event in events})
-    origin = pd.Timestamp(start)
-    return [(origin + pd.DateOffset(months=k), str(n)) for n, k in enumerate(steps, start=1)]
+    """(first day of the month, "n") per month with scheduled events: the front end's numbered
+    marks (``sim.viz.event_marks``), so a number means the same event on the page and here."""
+    from sim.viz.event_marks import event_marks
+
+    return [(pd.Timestamp(f"{m.date}-01"), str(m.number)) for m in event_marks(events, [], start)]
 
 
 def mark_events(ax, marks: list[tuple[pd.Timestamp, str]]) -> None:
