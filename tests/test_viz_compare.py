@@ -5,14 +5,12 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import solara
 from mesa.visualization.utils import force_update
 
 from sim.forecast import forecast
 from sim.metrics import METRIC_NAMES
 from sim.scenario import load_scenario
 from sim.sweep.seeds import run_seed
-from sim.viz import app as viz_app
 from sim.viz import charts
 from sim.viz.comparison import (
     forecast_band,
@@ -23,8 +21,7 @@ from sim.viz.comparison import (
     seed_band,
 )
 from sim.viz.explorer import ExplorerModel
-from sim.viz.state import use_explorer_state
-from tests.viz_helpers import measure_chart
+from tests.viz_helpers import measure_chart, render_page
 
 
 def stepped(months: int, **kwargs) -> ExplorerModel:
@@ -112,18 +109,8 @@ def test_reference_and_band_are_drawn_where_their_values_are():
 
 
 def test_pinned_run_and_band_appear_on_every_time_chart_and_the_map():
-    held = {}
-
-    @solara.component
-    def Harness():  # noqa: N802 (a component)
-        state = use_explorer_state("baseline")
-        held["state"] = state
-        with solara.AppLayout():
-            viz_app.Explorer(state)
-
-    _box, rc = solara.render(Harness(), handle_error=False)
+    state, rc = render_page("baseline")
     try:
-        state = held["state"]
         for _ in range(3):
             state.model.value.step()
         rc.find(meta_ref="pin").widget.click()

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import re
 
-import solara
 from mesa.visualization.utils import force_update
 from pydantic import TypeAdapter
 
 from sim.events import Event
 from sim.metrics import METRIC_DEFINITIONS
-from sim.viz import app as viz_app
 from sim.viz import charts
 from sim.viz.controls import load_scenario_now
 from sim.viz.event_marks import (
@@ -22,8 +20,7 @@ from sim.viz.event_marks import (
     month_label,
     slider_schedule,
 )
-from sim.viz.state import use_explorer_state
-from tests.viz_helpers import measure_chart
+from tests.viz_helpers import measure_chart, render_page
 
 EVENT = TypeAdapter(Event)
 
@@ -113,18 +110,7 @@ def test_event_lines_sit_at_their_month_on_a_chart():
     assert "<title>1: x</title>" in svg
 
 
-def render(scenario: str):
-    held = {}
-
-    @solara.component
-    def Harness():  # noqa: N802 (a component)
-        state = use_explorer_state(scenario)
-        held["state"] = state
-        with solara.AppLayout():
-            viz_app.Explorer(state)
-
-    _box, rc = solara.render(Harness(), handle_error=False)
-    return held["state"], rc
+render = render_page
 
 
 def html(rc, ref: str) -> str:
