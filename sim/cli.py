@@ -209,8 +209,8 @@ def run(
         if study is None:
             print_summary(model)
             console.print(
-                "This is one run: one seed of the default parameters. `run.py forecast` gives "
-                "intervals over the calibrated posterior.",
+                "This is one run: one seed of one parameter set (the defaults are the calibrated "
+                "posterior's medians). `run.py forecast` gives intervals over the whole posterior.",
                 highlight=False,
             )
         else:
@@ -677,7 +677,7 @@ def compare(
 
     from sim import compare as cmp
     from sim.outputs import OutputError, OutputExistsError, atomic_dir, fresh_output_dir
-    from sim.provenance import HAND_SET, git_commit, package_versions, parameter_set
+    from sim.provenance import DEFAULTS, git_commit, package_versions, parameter_set
     from sim.scenario import ScenarioError, load_scenario
     from sim.sweep.spec import SweepError
 
@@ -712,7 +712,7 @@ def compare(
                 "scenarios": [r.scenario.model_dump(mode="json") for r in resolved],
                 "content_hashes": [r.content_hash for r in resolved],
                 "replicates": replicates,
-                "parameter_set": parameter_set(HAND_SET),
+                "parameter_set": parameter_set(DEFAULTS),
                 "seeds": "replicate r of every scenario: run_seed(master, 0, r), master = "
                 f"{resolved[0].scenario.seed} (sim.sweep.seeds); sweep folder: sweep/",
                 # where the numbers came from, as a run's manifest records it (run.py report)

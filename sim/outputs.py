@@ -22,7 +22,7 @@ import pandas as pd
 
 from sim.metrics import BLOC_NAMES
 from sim.model import CyberBlocModel
-from sim.provenance import HAND_SET, git_commit, package_versions, parameter_set
+from sim.provenance import DEFAULTS, git_commit, package_versions, parameter_set
 from sim.scenario import ResolvedScenario
 
 RESULTS_DIR = Path("results")
@@ -251,7 +251,7 @@ def write_run(
             "overrides": list(resolved.overrides),
             "content_hash": resolved.content_hash,
             "seed": resolved.scenario.seed,
-            "parameter_set": parameter_set(HAND_SET, resolved.scenario.parameters),
+            "parameter_set": parameter_set(DEFAULTS, resolved.scenario.parameters),
             "versions": package_versions(),
             "git_commit": git_commit(),
             "command": sys.argv,

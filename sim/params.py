@@ -52,6 +52,28 @@ ORGANISATION_LABELS: dict[str, str] = {
     "us_alliance": "US alliances",
 }
 
+#: The six magnitudes fitted to the record (docs/validation.md): each default is the weighted
+#: posterior median of the shipped calibration (scenarios/calibration/history_2011_2019.yaml,
+#: sim/data/posterior_2011_2019.parquet), to two significant figures; a test checks they match.
+CALIBRATED_DEFAULTS: dict[str, float] = {
+    "investment_pull": 0.0056,
+    "pressure_pull": 0.0092,
+    "backlash_strength": 0.33,
+    "peer_weight": 0.047,
+    "stubbornness": 0.11,
+    "noise_sd": 0.0056,
+}
+#: The values those six had before the calibration, chosen by hand: kept so the validation table
+#: can score the "uncalibrated" model against the calibrated one.
+HAND_SET_VALUES: dict[str, float] = {
+    "investment_pull": 0.02,
+    "pressure_pull": 0.03,
+    "backlash_strength": 0.6,
+    "peer_weight": 0.03,
+    "stubbornness": 0.03,
+    "noise_sd": 0.005,
+}
+
 #: Peer-network weight of each organisation (how much two co-members listen to each other).
 #: Rationale in docs/ODD.md, "Submodel 3": intelligence-sharing and treaty alliances bind tighter
 #: than broad forums; the Non-Aligned Movement (120 states) is a loose tie. ``us_alliance`` is the
@@ -134,7 +156,7 @@ class ModelParams(BaseModel):
         le=1.0,
     )
     investment_pull: float = _field(
-        0.02,
+        CALIBRATED_DEFAULTS["investment_pull"],
         "1/step",
         "Largest monthly pull toward China, reached when dependence is far above dependence_half.",
         ge=0.0,
@@ -172,7 +194,7 @@ class ModelParams(BaseModel):
         "neutrality; 'uniform' = equal shares.",
     )
     pressure_pull: float = _field(
-        0.03,
+        CALIBRATED_DEFAULTS["pressure_pull"],
         "1/step",
         "Largest monthly effect of pressure on a nation's alignment.",
         ge=0.0,
@@ -193,7 +215,7 @@ class ModelParams(BaseModel):
         le=100.0,
     )
     backlash_strength: float = _field(
-        0.6,
+        CALIBRATED_DEFAULTS["backlash_strength"],
         "ratio",
         "Share of pressure that backfires (pushes toward China) on a nation with full "
         "non-intervention commitment and no perceived threat.",
@@ -210,7 +232,7 @@ class ModelParams(BaseModel):
 
     # --- 3. Peer influence ----------------------------------------------------------------------
     peer_weight: float = _field(
-        0.03,
+        CALIBRATED_DEFAULTS["peer_weight"],
         "1/step",
         "Monthly rate at which a nation moves toward the weighted mean of its peers.",
         ge=0.0,
@@ -240,7 +262,7 @@ class ModelParams(BaseModel):
 
     # --- 4. Stubbornness --------------------------------------------------------------------------
     stubbornness: float = _field(
-        0.03,
+        CALIBRATED_DEFAULTS["stubbornness"],
         "1/step",
         "Monthly pull back toward each nation's own disposition (docs/ODD.md 7.4: the anchor that "
         "makes the observed starting alignment an equilibrium of peers and stubbornness).",
@@ -300,7 +322,11 @@ class ModelParams(BaseModel):
 
     # --- 6. Noise ----------------------------------------------------------------------------------
     noise_sd: float = _field(
-        0.005, "alignment", "Standard deviation of the monthly random shock.", ge=0.0, le=1.0
+        CALIBRATED_DEFAULTS["noise_sd"],
+        "alignment",
+        "Standard deviation of the monthly random shock.",
+        ge=0.0,
+        le=1.0,
     )
 
     # --- Leaders -----------------------------------------------------------------------------------

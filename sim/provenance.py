@@ -1,5 +1,5 @@
 """Where a result came from, for manifests: package versions, the code's git commit, and which
-parameter set the run used (the hand-set defaults or posterior draws) with the calibration's
+parameter set the run used (the calibrated defaults or posterior draws) with the calibration's
 hashes, so every result names the fit that was current (issue 9)."""
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ POSTERIOR = ROOT / "sim" / "data" / "posterior_2011_2019.parquet"
 CALIBRATION_STUDY = ROOT / "scenarios" / "calibration" / "history_2011_2019.yaml"
 
 #: ``parameter_set.version`` values: what the run's magnitudes were.
-HAND_SET = "hand-set defaults"
+DEFAULTS = "calibrated defaults"
 POSTERIOR_DRAWS = "posterior draws"
 
 
@@ -117,13 +117,13 @@ def calibration_record(posterior: Path = POSTERIOR) -> dict[str, Any]:
 def parameter_set(version: str, params: Any = None, posterior: Path = POSTERIOR) -> dict[str, Any]:
     """The ``parameter_set`` block of a manifest.
 
-    ``version`` says where the magnitudes came from: HAND_SET (sim/params.py, possibly changed by
-    the scenario: ``changed`` lists those fields) or POSTERIOR_DRAWS (each member a draw from
-    ``posterior``). ``calibration`` names the posterior and its study either way: with the hand-set
-    defaults it is the calibration those defaults have not (yet) been replaced by, so a reader can
-    tell which fit was current when the result was made."""
-    if version not in (HAND_SET, POSTERIOR_DRAWS):
-        raise ValueError(f"parameter set version must be {HAND_SET!r} or {POSTERIOR_DRAWS!r}")
+    ``version`` says where the magnitudes came from: DEFAULTS (sim/params.py, whose fitted
+    magnitudes are the shipped posterior's medians, possibly changed by the scenario:
+    ``changed`` lists those fields) or POSTERIOR_DRAWS (each member a draw from ``posterior``).
+    ``calibration`` names the posterior and its study either way, so a reader can tell which fit
+    the result came from."""
+    if version not in (DEFAULTS, POSTERIOR_DRAWS):
+        raise ValueError(f"parameter set version must be {DEFAULTS!r} or {POSTERIOR_DRAWS!r}")
     block: dict[str, Any] = {"version": version}
     if params is not None:
         from sim.params import ModelParams

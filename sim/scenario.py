@@ -17,6 +17,8 @@ import difflib
 import hashlib
 import json
 import re
+import types
+import typing
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date
@@ -554,20 +556,58 @@ def _location(loc: tuple, path: Path | None, lines: Lines) -> str:
 _NAMED_FIELD = re.compile(r"^(events)\.(\d+): (step .*)$")
 
 
-def describe_validation_error(error: ValidationError, path: Path | None, lines: Lines) -> str:
+def _keys_of_model(root: type[BaseModel], loc: tuple) -> list[str]:
+    """Field names (aliases where set) of the pydantic model at ``loc`` under ``root``, following
+    fields typed as a model, an optional model or a dict of models."""
+    node: Any = root
+    for part in loc:
+        node = _without_none(node)
+        if typing.get_origin(node) is dict:
+            node = typing.get_args(node)[1]  # ``part`` is a key of the dict
+            continue
+        if not (isinstance(node, type) and issubclass(node, BaseModel)):
+            return []
+        fields = {f.alias: f for f in node.model_fields.values() if f.alias}
+        fields.update(node.model_fields)
+        if part not in fields:
+            return []
+        node = fields[part].annotation
+    node = _without_none(node)
+    if isinstance(node, type) and issubclass(node, BaseModel):
+        return [f.alias or name for name, f in node.model_fields.items()]
+    return []
+
+
+def _without_none(node: Any) -> Any:
+    """``X`` for ``X | None``; anything else unchanged."""
+    args = [a for a in typing.get_args(node) if a is not type(None)]
+    if typing.get_origin(node) in (typing.Union, types.UnionType) and len(args) == 1:
+        return args[0]
+    return node
+
+
+def describe_validation_error(
+    error: ValidationError,
+    path: Path | None,
+    lines: Lines,
+    root: type[BaseModel] | None = None,
+) -> str:
     """Every error of a validation, each as 'origin: field: what is allowed', on one line.
 
     Why every one: fixing errors one run at a time is slow. Why each with its own origin: with
-    ``extends`` and ``--set`` the errors of one scenario come from several places."""
+    ``extends`` and ``--set`` the errors of one scenario come from several places. ``root``:
+    the model validated when it is not a scenario (a calibration file), for the allowed keys."""
     described: list[str] = []
     for problem in error.errors():
-        text = _describe_one(problem, path, lines)
+        text = _describe_one(problem, path, lines, root)
         if text not in described:
             described.append(text)
     return "; ".join(described)
 
 
-def _describe_one(first: Any, path: Path | None, lines: Lines) -> str:
+def _describe_one(
+    first: Any, path: Path | None, lines: Lines, root: type[BaseModel] | None = None
+) -> str:
     loc = tuple(first["loc"])
     message = first["msg"].removeprefix("Value error, ")
     named = _NAMED_FIELD.match(message) if first["type"] == "value_error" and not loc else None
@@ -579,7 +619,7 @@ def _describe_one(first: Any, path: Path | None, lines: Lines) -> str:
     clean = tuple(part for part in loc if part not in _EVENT_KINDS)
     dotted = ".".join(str(part) for part in clean) or "(top level)"
     if first["type"] == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
+        allowed = _allowed_keys(loc[:-1]) if root is None else _keys_of_model(root, loc[:-1])
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         hint = f"; did you mean '{close[0]}'?" if close else ""
         message = f"unknown key{hint} (allowed: {', '.join(allowed)})"

@@ -34,7 +34,9 @@ def scenario_file(folder: Path, name: str, extra: str = "") -> Path:
 
 def run_folder(base: Path) -> Path:
     out = base / "run"
-    _invoke("run", str(scenario_file(base, "surge_run")), "--out", str(out), "-q")
+    # a strong pull (the calibrated default is 0.0056), so that nations switch blocs in 48 months
+    scenario = scenario_file(base, "surge_run", "parameters: {investment_pull: 0.04}\n")
+    _invoke("run", str(scenario), "--out", str(out), "-q")
     return out
 
 

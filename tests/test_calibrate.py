@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from sim.calibrate import run as calibrate_run
 from sim.calibrate.spec import CalibrationError, load_calibration
-from sim.calibrate.target import Target
+from sim.calibrate.target import RollingTarget, Target, origin_seed
 from sim.cli import app
 from sim.params import ModelParams
 
@@ -43,6 +43,8 @@ def write(tmp_path: Path, text: str, name: str = "cal.yaml") -> Path:
         ("  peer_weight: {low: 0.01, high: 0.1}", None),
         ("  not_a_parameter: {low: 0, high: 1}", "not a numeric model parameter"),
         ("  noise_sd: {low: 0.5, high: 0.1}", "must be below high"),
+        ("  noise_sd: {low: 0, high: 1, hgh: 2}", r"did you mean 'high'\? \(allowed: distrib"),
+        ("bogus: 1", r"bogus: unknown key \(allowed: name, question, description, base, priors"),
     ],
 )  # fmt: skip
 def test_calibration_files_are_validated_with_one_line_errors(tmp_path, change, message):
@@ -77,6 +79,38 @@ def test_the_discrepancy_is_smallest_at_the_parameters_that_made_the_observation
         {"investment_pull": 0.08, "noise_sd": 0.02},
     ):
         assert synthetic.distance(synthetic.components(synthetic.simulate(other, 1))) > 0.05
+
+
+def test_rolling_origins_average_each_block_over_runs_from_every_origin():
+    """horizon 2 over 2013-2017: runs from the worlds of 2013, 2014 and 2015, two years each;
+    each block of the discrepancy is the mean of the three origins' blocks, each origin's run
+    exactly the single-origin target of that date and seed."""
+    rolling = RollingTarget.build(date(2013, 1, 1), date(2017, 1, 1), 2, ModelParams(), seed=5)
+    assert rolling.origins == [date(2013, 1, 1), date(2014, 1, 1), date(2015, 1, 1)]
+    assert [t.dates[-1] for t in rolling.targets] == [date(y, 1, 1) for y in (2015, 2016, 2017)]
+    thetas = [
+        {"investment_pull": 0.03, "noise_sd": 0.01},
+        {"investment_pull": 0.1, "noise_sd": 0.0},
+    ]
+    together = rolling.simulate_many(thetas, 2)
+    for theta, changes in zip(thetas, together, strict=True):
+        blocks = []
+        for origin, change in zip(rolling.origins, changes, strict=True):
+            alone = Target.build(
+                origin, date(origin.year + 2, 1, 1), ModelParams(), origin_seed(5, origin)
+            )
+            assert np.array_equal(change, alone.simulate(theta, 2))
+            blocks.append(alone.components(change))
+        expected = {b: np.mean([x[b] for x in blocks]) for b in ("nations", "regions", "spread")}
+        assert rolling.components(changes) == pytest.approx(expected, rel=1e-12)
+    assert len({origin_seed(5, o) for o in rolling.origins}) == 3  # one stream per origin
+
+
+def test_a_horizon_longer_than_the_training_window_is_refused(tmp_path):
+    ok = load_calibration(write(tmp_path, TINY + "horizon: 2\n"))[0]
+    assert ok.horizon == 2
+    with pytest.raises(CalibrationError, match="horizon: 4 years is longer"):
+        load_calibration(write(tmp_path, TINY + "horizon: 4\n", "long.yaml"))
 
 
 def test_runs_are_reproducible_functions_of_their_parameters(target):
@@ -149,6 +183,7 @@ def test_calibrate_command_prints_posterior_and_validation(tmp_path):
     table = pd.read_csv(out / "validation.csv", index_col=0)
     assert list(table.index) == [
         "calibrated",
+        "calibrated point",
         "uncalibrated",
         "persistence",
         "trend",
@@ -277,3 +312,19 @@ def test_interrupted_on_two_workers_resumes_to_the_uninterrupted_single_worker_r
     straight = calibrate_run.run_calibration(spec, text, tmp_path / "one", workers=1)
     pd.testing.assert_frame_equal(resumed[0], straight[0])
     pd.testing.assert_frame_equal(resumed[1], straight[1])
+
+
+def test_defaults_are_the_shipped_posteriors_median_to_two_significant_figures():
+    """The calibrated defaults (sim/params.py) are the point estimate of the shipped posterior:
+    the weighted median of each marginal, recomputed here by sorting (not sim's code path)."""
+    from sim.params import CALIBRATED_DEFAULTS
+    from sim.provenance import POSTERIOR
+
+    posterior = pd.read_parquet(POSTERIOR)
+    assert set(CALIBRATED_DEFAULTS) == set(posterior.columns) - {"weight"}
+    for name, default in CALIBRATED_DEFAULTS.items():
+        ordered = posterior.sort_values(name, kind="stable")
+        share = ordered["weight"].cumsum() / ordered["weight"].sum()
+        median = float(ordered[name][share >= 0.5].iloc[0])
+        assert default == float(f"{median:.2g}"), name
+        assert getattr(ModelParams(), name) == default, name

@@ -1,4 +1,4 @@
-"""Every manifest names its parameter set (hand-set defaults or posterior draws) and the
+"""Every manifest names its parameter set (calibrated defaults or posterior draws) and the
 calibration behind it: the posterior file's SHA-256 and the study's hashes (issue 9)."""
 
 from __future__ import annotations
@@ -48,9 +48,9 @@ def test_a_posterior_in_a_calibration_folder_names_that_calibration(tmp_path):
 def test_the_parameter_set_lists_what_the_scenario_changed():
     from sim.params import ModelParams
 
-    block = provenance.parameter_set(provenance.HAND_SET, ModelParams(china_budget=9.0))
-    assert block["version"] == "hand-set defaults" and block["changed"] == ["china_budget"]
-    assert provenance.parameter_set(provenance.HAND_SET, ModelParams())["changed"] == []
+    block = provenance.parameter_set(provenance.DEFAULTS, ModelParams(china_budget=9.0))
+    assert block["version"] == "calibrated defaults" and block["changed"] == ["china_budget"]
+    assert provenance.parameter_set(provenance.DEFAULTS, ModelParams())["changed"] == []
 
 
 def shipped_sha() -> str:
@@ -70,7 +70,7 @@ def test_run_compare_and_forecast_manifests_carry_the_parameter_set(tmp_path):
         assert result.exit_code == 0, result.output
         manifest = json.loads((out / "manifest.json").read_text())
         block = manifest["parameter_set"]
-        expected = "posterior draws" if name == "forecast" else "hand-set defaults"
+        expected = "posterior draws" if name == "forecast" else "calibrated defaults"
         assert block["version"] == expected, name
         assert block["calibration"]["posterior_sha256"] == shipped_sha(), name
         assert len(block["calibration"]["calibration_hash"]) == 64, name
@@ -86,7 +86,7 @@ def test_sweep_manifest_carries_the_parameter_set(tmp_path):
     sweep = write_sweep(sweep_world, "prov", **GRID)
     run_sweep(sweep, tmp_path / "out", workers=1, chunk_runs=27)
     manifest = json.loads((tmp_path / "out" / "_manifest.json").read_text())
-    assert manifest["parameter_set"]["version"] == "hand-set defaults"
+    assert manifest["parameter_set"]["version"] == "calibrated defaults"
     assert manifest["parameter_set"]["calibration"]["posterior_sha256"] == shipped_sha()
 
 

@@ -151,12 +151,13 @@ def test_scale_event_acts_on_each_columns_own_value(real_world):
 
 
 def test_column_params_keep_scalars_where_the_sets_agree():
-    sets = [ModelParams(china_budget=1.0), ModelParams(china_budget=2.0, noise_sd=0.005)]
+    default_noise = ModelParams().noise_sd
+    sets = [ModelParams(china_budget=1.0), ModelParams(china_budget=2.0, noise_sd=default_noise)]
     view = stack_params(sets)
     assert isinstance(view, ColumnParams)
     assert view.varying == ("china_budget",)
     assert np.array_equal(view.china_budget, [[1.0, 2.0]])
-    assert isinstance(view.noise_sd, float) and view.noise_sd == 0.005
+    assert isinstance(view.noise_sd, float) and view.noise_sd == default_noise
     # Identical sets are no stack of parameters at all: the plain replicate block.
     assert stack_params([sets[0], ModelParams(china_budget=1.0)]) is sets[0]
     with pytest.raises(AttributeError, match="org_weights differ"):

@@ -32,6 +32,20 @@ def draws(posterior: pd.DataFrame, names: list[str], count: int, seed: int) -> l
     return [{n: float(posterior.at[r, n]) for n in names} for r in rows]
 
 
+def point_estimate(posterior: pd.DataFrame, names: list[str]) -> dict[str, float]:
+    """The weighted median of each parameter's marginal posterior: the point estimate that
+    becomes a default (sim/params.py). Why the median: it is invariant to the log scale of the
+    rate priors, and a skewed marginal (a rate piled near its lower bound) keeps its bulk."""
+    weights = posterior["weight"].to_numpy(dtype=float)
+    out = {}
+    for name in names:
+        values = posterior[name].to_numpy(dtype=float)
+        order = np.argsort(values, kind="stable")
+        cumulative = np.cumsum(weights[order]) / weights.sum()
+        out[name] = float(values[order][np.searchsorted(cumulative, 0.5)])
+    return out
+
+
 def marginals(spec: Calibration, posterior: pd.DataFrame, path: Path) -> None:
     plt = _plt()
     names = list(spec.priors)

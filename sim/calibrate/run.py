@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from sim.calibrate.spec import Calibration, CalibrationError
-from sim.calibrate.target import BLOCKS, Target
+from sim.calibrate.target import BLOCKS, RollingTarget, Target, fit_target
 from sim.params import ModelParams
 from sim.provenance import git_commit, package_versions, sha256_file
 
@@ -93,7 +93,7 @@ class Model:
     of simulating it again. The result is the same either way: a set's run depends on its
     values only."""
 
-    def __init__(self, target: Target, spec: Calibration) -> None:
+    def __init__(self, target: Target | RollingTarget, spec: Calibration) -> None:
         self.target = target
         self.spec = spec
         self._ready: dict[tuple, dict[str, float]] = {}
@@ -221,10 +221,19 @@ def run_calibration(
     resumed = open_folder(folder, spec_text)
     started = datetime.now(UTC)
     base = base_parameters(spec)
-    target = Target.build(spec.train.start, spec.train.end, base, spec.seed, spec.observation_error)
+    train = spec.train
+    fitted = fit_target(
+        train.start, train.end, spec.horizon, base, spec.seed, spec.observation_error
+    )
+    # the posterior-predictive figure shows one run over the whole training window
+    target = (
+        fitted
+        if isinstance(fitted, Target)
+        else Target.build(train.start, train.end, base, spec.seed, spec.observation_error)
+    )
 
     def make_abc():
-        model = Model(target, spec)
+        model = Model(fitted, spec)
         return pyabc.ABCSMC(
             model,
             priors(spec),

@@ -97,6 +97,15 @@ class Calibration(BaseModel):
     train: Window
     validate_window: Window | None = Field(None, alias="validate")
     replicates: int = Field(2, ge=1, le=100, description="Seeds per parameter set.")
+    horizon: int | None = Field(
+        None,
+        ge=1,
+        le=9,
+        description="Rolling origins: when set, the fit runs from the world of every 1 January "
+        "from train.start to train.end minus this many years, each run this many years ahead, "
+        "and averages the discrepancy over the runs (sim/calibrate/target.py). Unset: one run "
+        "from train.start to train.end.",
+    )
     observation_error: bool = Field(
         True,
         description="Add the observed series' measurement error (bootstrap SE) to simulated "
@@ -118,6 +127,11 @@ class Calibration(BaseModel):
                     f"priors: '{name}' is not a numeric model parameter "
                     f"(one of: {', '.join(sorted(numeric))})"
                 )
+        if self.horizon is not None and self.horizon > self.train.end.year - self.train.start.year:
+            raise ValueError(
+                f"horizon: {self.horizon} years is longer than the training window "
+                f"({self.train.start} to {self.train.end})"
+            )
         if self.validate_window and self.validate_window.start < self.train.end:
             raise ValueError("validate.start must not be before train.end (no overlap)")
         return self
@@ -154,7 +168,7 @@ def load_calibration(path: str | Path) -> tuple[Calibration, Path, str]:
     try:
         spec = Calibration.model_validate(raw)
     except ValidationError as error:
-        raise CalibrationError(describe_validation_error(error, path, lines)) from None
+        raise CalibrationError(describe_validation_error(error, path, lines, Calibration)) from None
     find_scenario(spec.base)
     return spec, path, text
 

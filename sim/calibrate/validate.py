@@ -1,8 +1,10 @@
 """The validation table: a finished calibration scored once on its held-out window.
 
 Rows: the calibrated model (one run per posterior draw: a posterior-predictive ensemble), the
-uncalibrated model (the base parameters, as many seeds), persistence, a per-nation trend and a
-regional drift (sim/skill.py). Columns: RMSE, CRPS, rank correlation of levels and of changes,
+calibrated point estimate (the posterior median of each parameter, as many seeds: what becomes
+the defaults), the uncalibrated model (the hand-set values of the fitted parameters,
+``sim.params.HAND_SET_VALUES``, as many seeds), persistence, a per-nation trend and a regional
+drift (sim/skill.py). Columns: RMSE, CRPS, rank correlation of levels and of changes,
 skill against persistence, and how often the observed value falls in the ensemble's central 50%
 and 90% intervals. Run once, after the fit is final (docs/validation.md).
 """
@@ -13,12 +15,13 @@ import numpy as np
 import pandas as pd
 
 from sim import hindcast
-from sim.calibrate.report import draws
+from sim.calibrate.report import draws, point_estimate
 from sim.calibrate.run import base_parameters
 from sim.calibrate.spec import Calibration
 from sim.calibrate.target import measurement_error
 from sim.data.dated import nations_at
 from sim.data.observed import observed
+from sim.params import HAND_SET_VALUES
 from sim.world import World
 
 DRAWS = 100
@@ -40,19 +43,35 @@ def validation_table(
     calibrated_sets = [
         base.replace(**theta) for theta in draws(posterior, list(spec.priors), members, spec.seed)
     ]
-    calibrated_x = hindcast.parameter_ensemble(world, start, dates, calibrated_sets, spec.seed)
-    uncalibrated = hindcast.parameter_ensemble(world, start, dates, [base] * members, spec.seed)
+    names = list(spec.priors)
+    hand_set = base.replace(**{n: v for n, v in HAND_SET_VALUES.items() if n in names})
+    point = base.replace(**point_estimate(posterior, names))
+    ensembles = {
+        "calibrated": calibrated_sets,
+        "calibrated point": [point] * members,
+        "uncalibrated": [hand_set] * members,
+    }
+    runs = {
+        label: hindcast.parameter_ensemble(world, start, dates, sets, spec.seed)
+        for label, sets in ensembles.items()
+    }
     if spec.observation_error:  # predict the measurement, as the fit did
         se = observed("alignment_se", [start, *dates]).reindex(columns=world.iso3).to_numpy()
         se = np.nan_to_num(se, nan=0.0)
-        streams = np.random.SeedSequence([spec.seed, 7]).spawn(2)
-        calibrated_x = calibrated_x + measurement_error(se, members, streams[0])
-        uncalibrated = uncalibrated + measurement_error(se, members, streams[1])
-    calibrated = hindcast.assemble(world, start, dates, calibrated_x)
+        streams = np.random.SeedSequence([spec.seed, 7]).spawn(len(runs))
+        runs = {
+            label: x + measurement_error(se, members, stream)
+            for (label, x), stream in zip(runs.items(), streams, strict=True)
+        }
+    calibrated = hindcast.assemble(world, start, dates, runs["calibrated"])
     table = calibrated.table().rename(index={"model": "calibrated"})
-    # the uncalibrated ensemble is an ensemble too: score it as one (not as a point forecast)
-    other = hindcast.assemble(world, start, dates, uncalibrated).table().loc[["model"]]
-    other.index = ["uncalibrated"]
-    other["skill_vs_persistence"] = 1 - other["rmse_level"] / table.at["persistence", "rmse_level"]
-    table = pd.concat([table.loc[["calibrated"]], other, table.drop(index="calibrated")])
+    rows = [table.loc[["calibrated"]]]
+    # the other ensembles are ensembles too: score them as such (not as point forecasts)
+    for label in ("calibrated point", "uncalibrated"):
+        other = hindcast.assemble(world, start, dates, runs[label]).table().loc[["model"]]
+        other.index = [label]
+        persistence = table.at["persistence", "rmse_level"]
+        other["skill_vs_persistence"] = 1 - other["rmse_level"] / persistence
+        rows.append(other)
+    table = pd.concat([*rows, table.drop(index="calibrated")])
     return table, calibrated

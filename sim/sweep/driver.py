@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.provenance import HAND_SET, git_commit, package_versions, parameter_set
+from sim.provenance import DEFAULTS, git_commit, package_versions, parameter_set
 from sim.sweep.design import DesignTable, build_design, expected_points
 from sim.sweep.executors import Chunk, DaskExecutor, make_executor
 from sim.sweep.runner import (
@@ -185,7 +185,7 @@ def manifest(loaded: LoadedSweep, design: DesignTable) -> dict[str, Any]:
             "nations": spec.outputs.nations,
         },
         "analysis": {"outcomes": spec.outcomes},
-        "parameter_set": parameter_set(HAND_SET, loaded.base.scenario.parameters),
+        "parameter_set": parameter_set(DEFAULTS, loaded.base.scenario.parameters),
         "versions": package_versions(),
         "git_commit": git_commit(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
