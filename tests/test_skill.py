@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from scipy import stats
 
 from sim import skill
 
@@ -53,3 +55,16 @@ def test_baselines_extend_history_as_defined():
     # fractional horizons lie on the same lines
     assert np.allclose(skill.linear_trend(history, np.array([0.5]))[0, 0], 0.25)
     assert np.allclose(skill.regional_drift(history, groups, np.array([0.5]))[0, 0], 0.225)
+
+
+def test_rank_correlation_treats_forecasts_equal_up_to_rounding_as_ties():
+    # a regional drift: every nation moves by the same 0.1, but (start + 0.1) - start is not
+    # exactly 0.1 for every start, so unrounded ranks would order float noise
+    start = np.array([0.1, 0.7, -0.33, 0.2, 0.9])
+    change = (start + 0.1) - start
+    assert np.ptp(change) > 0  # the noise is really there
+    observed = np.array([5.0, 1.0, 4.0, 2.0, 3.0])
+    assert np.isnan(skill.rank_correlation(change, observed))  # all tied: no ranking
+    two_regions = np.where(np.arange(5) < 2, change, change + 0.05)
+    expected = stats.spearmanr([0, 0, 1, 1, 1], observed).statistic
+    assert skill.rank_correlation(two_regions, observed) == pytest.approx(expected)
