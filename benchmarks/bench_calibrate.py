@@ -24,6 +24,13 @@ Prints runs per second, the ratio of each path's time per run to the bare loop's
 nine-year one; the 2-process row is already on two cores, the others on one).
 
     uv run python benchmarks/bench_calibrate.py [--runs 200] [--workers 2]
+
+``--memory G`` instead runs ``run.py calibrate``'s loop on the quick example for G generations
+(no early stop) and prints this process's resident memory after each generation, so "memory flat
+in the number of generations" is a figure, not a belief: pyabc keeps past generations in its
+SQLite file, not in memory, and every generation starts afresh from that file.
+
+    uv run python benchmarks/bench_calibrate.py --memory 8
 """
 
 from __future__ import annotations
@@ -163,6 +170,42 @@ def abc_smc(target: Target, population: int, workers: int | None) -> dict[str, f
     }
 
 
+def memory_over_generations(generations: int, workers: int) -> None:
+    """Resident memory (MiB) after each generation of a real calibration run."""
+    import tempfile
+    from pathlib import Path
+
+    import psutil
+
+    from sim.calibrate.spec import load_calibration
+
+    spec, _, text = load_calibration("quick_example")
+    algorithm = spec.algorithm.model_copy(
+        update={"generations": generations, "min_epsilon": 0.0, "min_acceptance": 0.0}
+    )
+    spec = spec.model_copy(update={"algorithm": algorithm})
+    process = psutil.Process()
+    rss: list[float] = []
+
+    def record(_generation, _total) -> None:
+        rss.append(process.memory_info().rss / 2**20)
+
+    with tempfile.TemporaryDirectory() as folder:
+        calibrate_run.run_calibration(
+            spec, text, Path(folder) / "run", workers=workers, on_generation=record
+        )
+    print(
+        f"quick_example, population {algorithm.population}, {len(rss)} generations, {workers} proc"
+    )
+    print("  resident MiB after each generation: " + " ".join(f"{m:.0f}" for m in rss))
+    if len(rss) >= 3:
+        later = np.polyfit(np.arange(1, len(rss)), rss[1:], 1)[0]
+        print(
+            f"  growth from generation 2 on: {later:+.2f} MiB per generation "
+            f"({100 * later / rss[1]:+.2f}% of generation 2's {rss[1]:.0f} MiB)"
+        )
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=200)
@@ -175,7 +218,13 @@ def main(argv: list[str] | None = None) -> None:
         "sampler's worker processes always use one each)",
     )
     ap.add_argument("--rounds", type=int, default=3, help="repeat every path; keep the best")
+    ap.add_argument(
+        "--memory", type=int, metavar="G", help="instead: resident memory over G generations"
+    )
     args = ap.parse_args(argv)
+    if args.memory:
+        memory_over_generations(args.memory, args.workers)
+        return
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=args.blas_threads, user_api="blas")
