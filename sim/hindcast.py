@@ -22,15 +22,13 @@ import numpy as np
 import pandas as pd
 
 from sim import skill
-from sim.data.dated import EARLIEST
+from sim.data.dated import EARLIEST, OBSERVED_UNTIL
 from sim.data.observed import observed
 from sim.ensemble import run_stacked
 from sim.params import ModelParams
 from sim.sweep.seeds import run_generator
 from sim.world import LEADERS, World
 
-#: Last date the observed series moves with votes (the record ends with session 74, 2019).
-OBSERVED_UNTIL = date(2020, 1, 1)
 #: Replicates of a hindcast ensemble unless asked otherwise.
 DEFAULT_REPLICATES = 10
 

@@ -224,6 +224,33 @@ def test_help_loads_no_heavy_module():
     assert "HEAVY []" in result.stdout, result.stdout[-500:] + result.stderr[-2000:]
 
 
+def test_a_grid_sweep_does_not_import_scipy_stats(tmp_path):
+    """scipy.stats takes 0.35 s to import, a quarter of a 200-run study's time end to end (issue
+    11 item 9); only designs that draw from its distributions (LHS, normal or triangular
+    factors) and scoring against history need it, so a grid sweep must not load it."""
+    import subprocess
+    import sys
+
+    sweep = tmp_path / "grid.yaml"
+    sweep.write_text(
+        "name: grid\nquestion: q\nbase: baseline\nfixed: {steps: 2}\ndesign: grid\n"
+        "vary:\n  parameters.china_budget: {values: [1.0, 2.0]}\nreplicates: 2\nseed: 1\n"
+    )
+    probe = (
+        "import sys, runpy\n"
+        f"sys.argv = ['run.py', 'sweep', {str(sweep)!r}, '--out', {str(tmp_path / 'o')!r},"
+        " '-q', '--yes', '--workers', '1']\n"
+        "try:\n    runpy.run_path('run.py', run_name='__main__')\n"
+        "except SystemExit as stop:\n    assert not stop.code, stop.code\n"
+        "print('STATS', 'scipy.stats' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=300
+    )
+    assert "STATS False" in result.stdout, result.stdout[-500:] + result.stderr[-2000:]
+    assert (tmp_path / "o").is_dir()
+
+
 def test_the_printed_bloc_table_is_the_runs_numbers(tmp_path):
     """Each bloc row prints start -> end of its count, population share and GDP share, as
     model.parquet records them (one table function for run and run --replicates)."""

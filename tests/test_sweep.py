@@ -404,14 +404,25 @@ def test_ctrl_c_is_answered_within_seconds_and_keeps_finished_runs(world, tmp_pa
     seconds although its chunks take longer, and every committed run is kept for the resume."""
     import time
 
-    sweep = write_sweep(world, "ctrlc", **{**LONG_GRID, "replicates": 2, "fixed": {"steps": 2400}})
+    # 65 replicates: every point is its own chunk (fewer would stack all 80 runs into one chunk,
+    # and the test would signal a sweep that has already finished: it raced its own exit)
+    sweep = write_sweep(
+        world,
+        "ctrlc",
+        **{
+            **LONG_GRID,
+            "vary": {"parameters.china_budget": {"range": [0.0, 8.0], "num": 8}},
+            "fixed": {"steps": 2400},
+        },
+    )
     out = tmp_path / "interrupted"
     command = [sys.executable, "run.py", "sweep", str(sweep), "--out", str(out), "-q"]
+    stderr = (tmp_path / "stderr.txt").open("w")
     process = subprocess.Popen(
         [*command, "--workers", "2", "--chunk-runs", "8"],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=stderr,
         start_new_session=True,
     )
     try:
@@ -427,11 +438,12 @@ def test_ctrl_c_is_answered_within_seconds_and_keeps_finished_runs(world, tmp_pa
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-    assert code == 130
+    stderr.close()
+    assert code == 130, (tmp_path / "stderr.txt").read_text()[-3000:]
     print(f"chunk ~{chunk_seconds:.1f} s, Ctrl-C answered in {answered:.2f} s")
     assert answered < 3.0
     kept = len(pd.read_parquet(out))
-    assert kept > 0
+    assert 0 < kept < 8 * 65  # stopped part-way, finished chunks kept
     assert not list(out.rglob(".tmp-*"))
     report = run_sweep(sweep, out, workers=1, chunk_runs=80)
     assert report.done_before == kept and report.completed == report.total_runs - kept

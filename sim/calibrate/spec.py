@@ -14,8 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.data.dated import EARLIEST
-from sim.hindcast import OBSERVED_UNTIL
+from sim.data.dated import EARLIEST, OBSERVED_UNTIL
 from sim.params import ModelParams
 from sim.scenario import (
     ScenarioError,

@@ -33,6 +33,9 @@ from sim.data.nations import FLAG_COLUMNS, load_nations
 
 EARLIEST = date(2011, 1, 1)
 LATEST = date(2023, 1, 1)
+#: Last date the observed series moves with votes (the record ends with session 74, 2019):
+#: nothing after it can be scored (sim.hindcast) or fitted (sim.calibrate).
+OBSERVED_UNTIL = date(2020, 1, 1)
 
 
 def check_date(when: date) -> date:

@@ -31,7 +31,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from sim.sweep.seeds import design_seed
 from sim.sweep.spec import (
@@ -130,6 +129,8 @@ def build_design(spec: SweepSpec, scenario_names: list[str] | None = None) -> De
     else:
         d = len(names)
         if isinstance(design, LhsDesign):
+            from scipy.stats import qmc  # here: importing scipy.stats costs 0.35 s
+
             sampler = qmc.LatinHypercube(d=d, optimization=design.optimization, rng=seed)
             unit = sampler.random(design.samples)
         elif isinstance(design, SobolDesign):

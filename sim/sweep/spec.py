@@ -36,7 +36,6 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from scipy import stats
 
 from sim.metrics import METRIC_NAMES
 from sim.scenario import (
@@ -173,6 +172,8 @@ class ParameterSpec(BaseModel):
             else:
                 values = low + u * (high - low)
         elif distribution == "normal":
+            from scipy import stats  # here, not at the top: it costs every command 0.35 s
+
             # Infinite support: keep the extreme quantiles finite.
             u = np.clip(u, 1e-12, 1.0 - 1e-12)
             if self.range is None:
@@ -182,6 +183,8 @@ class ParameterSpec(BaseModel):
                 b = (self.range[1] - self.mean) / self.sd  # type: ignore[operator]
                 values = stats.truncnorm.ppf(u, a, b, loc=self.mean, scale=self.sd)
         else:  # triangular
+            from scipy import stats
+
             low, high = self.range  # type: ignore[misc]
             c = (self.mode - low) / (high - low)  # type: ignore[operator]
             values = stats.triang.ppf(u, c, loc=low, scale=high - low)
