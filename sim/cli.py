@@ -591,6 +591,7 @@ def forecast(
             ),
             "posterior": str(source),
             "posterior_sha256": result.posterior_sha256,
+            "held_fixed": list(result.held_fixed),
             "parameter_set": parameter_set(POSTERIOR_DRAWS, posterior=source),
             "versions": package_versions(),
             "git_commit": git_commit(),
@@ -624,6 +625,12 @@ def forecast(
             f"{row[('q05', name)]:.3g} - {row[('q95', name)]:.3g}",
         )
     console.print(table)
+    if result.held_fixed:
+        console.print(
+            "Held at the scenario's values, not drawn from the posterior: "
+            + ", ".join(result.held_fixed),
+            highlight=False,
+        )
     console.print(
         "On held-out years such forecasts were no closer to the record than 'nothing changes' "
         "(docs/validation.md).",
@@ -665,23 +672,60 @@ def run_study_with_progress(run, quiet: bool, label: str):
 @app.command()
 def compare(
     scenarios: Annotated[list[Path], typer.Argument(help="Scenario files or library names.")],
-    replicates: Annotated[int, typer.Option(min=2, max=10_000, help="Seeds per scenario.")] = 20,
+    replicates: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=10_000,
+            help="Seeds per scenario (default 20); with --draws, seeds per draw (default 2).",
+        ),
+    ] = None,
+    draws: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=100_000,
+            help="Posterior draws per scenario: posterior-predictive intervals (0: seed noise "
+            "of one parameter set only).",
+        ),
+    ] = 0,
+    posterior: Annotated[
+        Path | None,
+        typer.Option(help="posterior.parquet for --draws (default: the 2011-2019 fit)."),
+    ] = None,
     out: OutOption = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     quiet: QuietOption = False,
 ) -> None:
     """Run several scenarios for N seeds each (a sweep with the scenarios as its factor, on all
-    cores) and compare their outcomes with 95% ranges."""
+    cores) and compare their outcomes with 95% ranges; with --draws, over posterior draws x
+    seeds (the same draws and seeds in every scenario)."""
     import json
 
     from sim import compare as cmp
     from sim.outputs import OutputError, OutputExistsError, atomic_dir, fresh_output_dir
-    from sim.provenance import DEFAULTS, git_commit, package_versions, parameter_set
+    from sim.provenance import (
+        DEFAULTS,
+        POSTERIOR_DRAWS,
+        git_commit,
+        package_versions,
+        parameter_set,
+    )
     from sim.scenario import ScenarioError, load_scenario
     from sim.sweep.spec import SweepError
 
+    seeds = replicates or (2 if draws else 20)
     try:
+        if not draws and seeds < 2:
+            raise ScenarioError(
+                f"--replicates {seeds}: a range needs at least 2 seeds (or give --draws)"
+            )
+        if not draws and posterior is not None:
+            raise ScenarioError("--posterior is used only with --draws N (N >= 1)")
+        source = posterior or cmp.default_posterior()
+        if draws and not source.is_file():
+            raise ScenarioError(f"{source}: no such posterior file (--posterior)")
         resolved = [load_scenario(path) for path in scenarios]
         names = [r.scenario.name for r in resolved]
         twice = next((n for n in names if names.count(n) > 1), None)
@@ -695,26 +739,58 @@ def compare(
     except (ScenarioError, OutputExistsError, ValueError) as error:
         fail(str(error))
         return
+    master = resolved[0].scenario.seed
     try:
         with atomic_dir(target) as folder:
-            runs = run_study_with_progress(
-                lambda **hooks: cmp.compare_runs(
-                    resolved, replicates, folder, workers, scheduler, **hooks
-                ),
-                quiet,
-                "runs",
-            )
+            extra: dict = {}
+            if draws:
+                with progress_bar(quiet) as progress:
+                    task = progress.add_task(
+                        "members (scenarios x draws x seeds)", total=len(resolved) * draws * seeds
+                    )
+                    posterior_runs = cmp.compare_forecasts(
+                        resolved, draws, seeds, source, lambda _: progress.advance(task)
+                    )
+                runs = posterior_runs.runs
+                interval = (
+                    f"posterior-predictive: {draws} posterior draws x {seeds} seeds = "
+                    f"{draws * seeds} members per scenario, the same draws and seeds in every "
+                    "scenario"
+                )
+                extra = {
+                    "draws": draws,
+                    "posterior": str(source),
+                    "posterior_sha256": posterior_runs.posterior_sha256,
+                    "held_fixed": posterior_runs.held_fixed,
+                    "parameter_set": parameter_set(POSTERIOR_DRAWS, posterior=source),
+                    "seeds": "member (d, k) = draw d, seed index k: "
+                    "numpy.random.default_rng(63 bits of SeedSequence(master, spawn_key=(9, d, "
+                    f"k))), master = {master} (sim.forecast.member_seed); draws keyed by master",
+                }
+            else:
+                runs = run_study_with_progress(
+                    lambda **hooks: cmp.compare_runs(
+                        resolved, seeds, folder, workers, scheduler, **hooks
+                    ),
+                    quiet,
+                    "runs",
+                )
+                interval = f"seed noise: {seeds} seeds of each scenario's own parameters"
+                extra = {
+                    "parameter_set": parameter_set(DEFAULTS),
+                    "seeds": "replicate r of every scenario: run_seed(master, 0, r), master = "
+                    f"{master} (sim.sweep.seeds); sweep folder: sweep/",
+                }
             table = cmp.summary(runs)
             runs.to_parquet(folder / "replicates.parquet", index=False)
             table.to_parquet(folder / "compare.parquet", index=False)
-            cmp.figure(table, folder / "compare.png")
+            cmp.figure(table, folder / "compare.png", interval_kind(draws))
             manifest = {
                 "scenarios": [r.scenario.model_dump(mode="json") for r in resolved],
                 "content_hashes": [r.content_hash for r in resolved],
-                "replicates": replicates,
-                "parameter_set": parameter_set(DEFAULTS),
-                "seeds": "replicate r of every scenario: run_seed(master, 0, r), master = "
-                f"{resolved[0].scenario.seed} (sim.sweep.seeds); sweep folder: sweep/",
+                "replicates": seeds,
+                "interval": interval,
+                **extra,
                 # where the numbers came from, as a run's manifest records it (run.py report)
                 "versions": package_versions(),
                 "git_commit": git_commit(),
@@ -728,25 +804,48 @@ def compare(
     if quiet:
         print(target)
         return
+    console.print(comparison_table(table, interval))
+    held = {k: v for k, v in extra.get("held_fixed", {}).items() if v}
+    for name, fixed in held.items():
+        console.print(
+            f"{name}: {', '.join(fixed)} held at the scenario's value, not drawn.", highlight=False
+        )
+    if not draws:
+        console.print(
+            "Ranges are over seeds of one parameter set; --draws N adds parameter uncertainty.",
+            highlight=False,
+        )
+    console.print(f"outputs: [bold]{target}[/]")
+
+
+def interval_kind(draws: int) -> str:
+    """Short name of a comparison's intervals, for figure titles."""
+    return "over posterior draws x seeds" if draws else "across seeds"
+
+
+def comparison_table(table, interval: str) -> Table:
+    """Outcomes as rows and scenarios as columns, each cell the mean over its 95% range on two
+    lines: narrow enough for an 80-column terminal with three scenarios, and cells fold rather
+    than cut a number short when more scenarios are given."""
+    from sim import compare as cmp
+
     last = table.groupby("scenario", sort=False).tail(1)
-    result = Table(title=f"Scenarios at their end, mean and 95% range over {replicates} seeds")
-    result.add_column("scenario")
-    for outcome in cmp.OUTCOMES:
-        result.add_column(outcome.replace("_", " "), justify="right")
+    result = Table(
+        title=f"Scenarios at their end: mean and 95% range ({interval})",
+        show_lines=True,
+    )
+    result.add_column("outcome", overflow="fold")
     for _, row in last.iterrows():
+        result.add_column(f"{row['scenario']}\n{row['date']}", justify="right", overflow="fold")
+    for outcome in cmp.OUTCOMES:
         result.add_row(
-            f"{row['scenario']} ({row['date']})",
+            cmp.OUTCOME_LABELS[outcome],
             *(
-                f"{row[f'{o}_mean']:.3g} ({row[f'{o}_lo']:.3g}-{row[f'{o}_hi']:.3g})"
-                for o in cmp.OUTCOMES
+                f"{row[f'{outcome}_mean']:.3g}\n{row[f'{outcome}_lo']:.3g}-{row[f'{outcome}_hi']:.3g}"
+                for _, row in last.iterrows()
             ),
         )
-    console.print(result)
-    console.print(
-        "Ranges are over seeds of one parameter set; `forecast` adds parameter uncertainty.",
-        highlight=False,
-    )
-    console.print(f"outputs: [bold]{target}[/]")
+    return result
 
 
 @app.command()

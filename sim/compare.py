@@ -6,14 +6,21 @@ stacked runs, and replicate r of every scenario on the same seed (``run_seed(mas
 master = the first scenario's seed; common random numbers, so differences between scenarios
 are not seed noise). It reports the mean and the 2.5-97.5% range across seeds of the China-led
 and US-led bloc sizes, the China-led bloc's GDP share, the joint-response support and the
-Security Council pass probability. Parameter uncertainty is not included: ``forecast`` draws
-parameters.
+Security Council pass probability.
+
+Those ranges are seed noise of one parameter set. With ``--draws D`` the comparison is
+posterior-predictive instead (``compare_forecasts``): every scenario is run as a forecast
+ensemble (``sim.forecast``) of D parameter sets drawn from the calibration posterior x N seeds,
+and every scenario gets the same D draws and the same member seeds (master = the first
+scenario's seed), so a difference between scenarios is the scenarios', not the draws'.
+Posterior parameters that a scenario sets itself stay at its values (``held_fixed``).
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +38,14 @@ OUTCOME_METRICS = {
     "unsc_pass_probability": "unsc_pass_probability",
 }
 OUTCOMES = tuple(OUTCOME_METRICS)
+#: How the outcomes are named in tables a reader sees.
+OUTCOME_LABELS = {
+    "china_bloc_count": "China-led bloc (nations)",
+    "us_bloc_count": "US-led bloc (nations)",
+    "china_bloc_gdp_share": "China-led bloc, GDP share",
+    "joint_response_support": "joint-response support",
+    "unsc_pass_probability": "UNSC pass probability",
+}
 COUNTS = ("china_bloc_count", "us_bloc_count")
 #: One fixed colour per library scenario, wherever and in whatever order it is drawn; none is
 #: the US-led bloc's blue or the China-led bloc's red (those mean the blocs in every figure).
@@ -95,6 +110,11 @@ def compare_runs(
     )
     for outcome, metric in OUTCOME_METRICS.items():
         out[outcome] = runs[metric].astype(int if outcome in COUNTS else float)
+    return in_scenario_order(out, resolved)
+
+
+def in_scenario_order(out: pd.DataFrame, resolved: Sequence[ResolvedScenario]) -> pd.DataFrame:
+    """Rows by scenario (in the order given), date, replicate."""
     order = {r.scenario.name: k for k, r in enumerate(resolved)}
     out = out.sort_values(
         ["scenario", "date", "replicate"],
@@ -102,6 +122,58 @@ def compare_runs(
         kind="stable",
     )
     return out.reset_index(drop=True)
+
+
+@dataclass
+class PosteriorComparison:
+    """Rows as ``compare_runs`` (replicate = forecast member) plus draw and seed index; the
+    posterior's SHA-256 and, per scenario, the posterior parameters it holds fixed."""
+
+    runs: pd.DataFrame
+    posterior_sha256: str
+    held_fixed: dict[str, list[str]]
+
+
+def compare_forecasts(
+    resolved: Sequence[ResolvedScenario],
+    draws: int,
+    seeds: int,
+    posterior_path: Path | None = None,
+    on_member: Callable[[int], None] | None = None,
+) -> PosteriorComparison:
+    """Every scenario as a posterior-predictive ensemble (draws x seeds members) with common
+    random numbers: the same parameter draws and member seeds, keyed by the first scenario's
+    seed, in every scenario."""
+    from sim import forecast as fc
+
+    master = resolved[0].scenario.seed
+    frames, held, sha = [], {}, ""
+    for r in resolved:
+        result = fc.forecast(
+            r,
+            draws,
+            posterior_path or fc.POSTERIOR,
+            on_member=on_member,
+            seeds=seeds,
+            master_seed=master,
+        )
+        o = result.outcomes
+        frame = pd.DataFrame(
+            {
+                "scenario": r.scenario.name,
+                "replicate": o["member"].astype(int),
+                "draw": o["draw"].astype(int),
+                "seed_index": o["seed_index"].astype(int),
+                "seed": o["seed"],
+                "date": o["date"],
+            }
+        )
+        for outcome in OUTCOMES:
+            frame[outcome] = o[outcome].astype(int if outcome in COUNTS else float)
+        frames.append(frame)
+        held[r.scenario.name] = list(result.held_fixed)
+        sha = result.posterior_sha256
+    return PosteriorComparison(in_scenario_order(pd.concat(frames), resolved), sha, held)
 
 
 def run_replicates(
@@ -123,16 +195,23 @@ def summary(runs: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def figure(table: pd.DataFrame, path: Path) -> None:
+def default_posterior() -> Path:
+    """The posterior ``--draws`` samples unless told otherwise (the 2011-2019 fit)."""
+    from sim.forecast import POSTERIOR
+
+    return POSTERIOR
+
+
+def figure(table: pd.DataFrame, path: Path, interval: str = "across seeds") -> None:
     """Bands over time, one colour per scenario, for the bloc size and the joint response."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    fig = compare_figure(table)
+    fig = compare_figure(table, interval)
     FigureCanvasAgg(fig)
     fig.savefig(path, dpi=110)
 
 
-def compare_figure(table: pd.DataFrame):
+def compare_figure(table: pd.DataFrame, interval: str = "across seeds"):
     """The figure of ``figure`` (matplotlib without pyplot: nothing global kept alive)."""
     from matplotlib.figure import Figure
 
@@ -156,5 +235,5 @@ def compare_figure(table: pd.DataFrame):
         ax.set_xlabel("date", fontsize=8)
         ax.tick_params(labelsize=8)
     axes[0].legend(fontsize=7)
-    fig.suptitle("Scenarios compared: mean and 95% range across seeds", fontsize=10)
+    fig.suptitle(f"Scenarios compared: mean and 95% range {interval}", fontsize=10)
     return fig

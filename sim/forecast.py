@@ -59,6 +59,8 @@ class Forecast:
     draws: int = 0
     seeds: int = 1
     parameters: pd.DataFrame | None = None
+    #: Posterior parameters the scenario sets itself: held at the scenario's values, not drawn.
+    held_fixed: tuple[str, ...] = ()
 
     def quantiles(self) -> pd.DataFrame:
         """date x outcome: mean and the QUANTILES across all members (draws x seeds)."""
@@ -89,6 +91,8 @@ def load_posterior(path: Path = POSTERIOR) -> tuple[pd.DataFrame, str]:
 
 
 def draw_parameter_sets(posterior: pd.DataFrame, count: int, seed: int) -> list[dict]:
+    """``count`` parameter sets drawn by posterior weight, with replacement; a function of
+    ``seed`` only, so every scenario forecast under one master seed gets the same draws."""
     names = [c for c in posterior.columns if c != "weight"]
     rng = np.random.default_rng([seed, 2023])
     weights = posterior["weight"].to_numpy() / posterior["weight"].sum()
@@ -111,20 +115,30 @@ def forecast(
     posterior_path: Path = POSTERIOR,
     on_member: Callable[[int], None] | None = None,
     seeds: int = DEFAULT_SEEDS,
+    master_seed: int | None = None,
 ) -> Forecast:
     """Run the scenario for every (posterior draw, seed) pair as one stack; outcomes every 12
-    months and at the end. Member m is draw m // seeds with seed index m % seeds."""
+    months and at the end. Member m is draw m // seeds with seed index m % seeds.
+
+    A posterior parameter that the scenario sets itself (``backlash_strength: 0`` in
+    us_max_pressure_no_backlash) is the scenario's question, so it is held at the scenario's
+    value rather than drawn (``Forecast.held_fixed``). ``master_seed`` (default: the scenario's
+    seed) keys the draws and the members' noise: scenarios forecast under one master seed share
+    both (common random numbers, ``run.py compare --draws``)."""
     if draws < 1 or seeds < 1:
         raise ValueError(f"draws and seeds must be at least 1, got {draws} and {seeds}")
     s = resolved.scenario
+    master = s.seed if master_seed is None else master_seed
     posterior, sha = load_posterior(posterior_path)
     world = World.from_frame(resolved.nations)
     steps = sorted({*range(0, s.steps + 1, 12), s.steps})
     start = np.datetime64(s.start.isoformat()[:7], "M")
     dates = [str((start + step).astype("datetime64[D]")) for step in steps]
-    thetas = draw_parameter_sets(posterior, draws, s.seed)
-    sets = [s.parameters.replace(**thetas[m // seeds]) for m in range(draws * seeds)]
-    member_seeds = [member_seed(s.seed, m // seeds, m % seeds) for m in range(draws * seeds)]
+    thetas = draw_parameter_sets(posterior, draws, master)
+    held = tuple(sorted(set(thetas[0]) & s.parameters.model_fields_set))
+    drawn = [{k: v for k, v in theta.items() if k not in held} for theta in thetas]
+    sets = [s.parameters.replace(**drawn[m // seeds]) for m in range(draws * seeds)]
+    member_seeds = [member_seed(master, m // seeds, m % seeds) for m in range(draws * seeds)]
     records: list[dict] = []
 
     def observe(sim: Simulation, columns: Sequence[int], t: int) -> None:
@@ -162,7 +176,7 @@ def forecast(
         observe=observe,
     )
     outcomes = pd.DataFrame(records).sort_values(["member", "date"], ignore_index=True)
-    parameters = pd.DataFrame(thetas)
+    parameters = pd.DataFrame(drawn)
     parameters.insert(0, "draw", range(draws))
     return Forecast(
         dates,
@@ -173,6 +187,7 @@ def forecast(
         draws=draws,
         seeds=seeds,
         parameters=parameters,
+        held_fixed=held,
     )
 
 

@@ -53,14 +53,27 @@ def compare_report(folder: Path, manifest: dict[str, Any]) -> Report:
     if events:
         setup.tables.append(events)
 
-    results = Section(
-        "Results",
-        [
+    draws = manifest.get("draws")
+    if draws:
+        held = {k: v for k, v in (manifest.get("held_fixed") or {}).items() if v}
+        explained = (
+            f"Mean and, in brackets, the 2.5% and 97.5% quantiles over {draws} parameter sets "
+            f"drawn from the calibration posterior x {replicates} seeds each (posterior-"
+            "predictive intervals: parameter uncertainty and the model's noise). Every scenario "
+            "ran the same draws with the same seeds, so differences between scenarios are not "
+            "sampling differences (sim/compare.py)."
+        )
+        if held:
+            explained += " Held at the scenario's own values, not drawn: " + "; ".join(
+                f"{name}: {', '.join(fixed)}" for name, fixed in held.items()
+            )
+    else:
+        explained = (
             f"Mean and, in brackets, the 2.5% and 97.5% quantiles across {replicates} seeds of "
             "each scenario's own parameters (sim/compare.py). Parameter uncertainty is not "
-            "included: `run.py forecast` draws parameters from the calibrated posterior."
-        ],
-    )
+            "included: `run.py compare --draws N` draws parameters from the calibrated posterior."
+        )
+    results = Section("Results", [explained])
     path = folder / "compare.parquet"
     if path.is_file():
         table = pd.read_parquet(path)
@@ -83,13 +96,16 @@ def compare_report(folder: Path, manifest: dict[str, Any]) -> Report:
         results.paragraphs.append("This folder has no compare.parquet.")
 
     hashes = manifest.get("content_hashes") or [None] * len(scenarios)
+    seeds_rule = (
+        "Seeds: " + manifest["seeds"]
+        if draws and manifest.get("seeds")
+        else "Seeds: replicate r of a scenario draws its noise from "
+        "sim.sweep.seeds.run_generator(scenario seed, 0, r), r counting from 0, as a sweep's "
+        "replicates do."
+    )
     provenance = Section(
         "Provenance",
-        [
-            "Seeds: replicate r of a scenario draws its noise from "
-            "sim.sweep.seeds.run_generator(scenario seed, 0, r), r counting from 0, as a sweep's "
-            "replicates do."
-        ],
+        [seeds_rule],
         [
             Table(
                 "Scenarios",
@@ -103,7 +119,17 @@ def compare_report(folder: Path, manifest: dict[str, Any]) -> Report:
                 "Where these numbers came from",
                 [
                     ("git commit", manifest.get("git_commit") or "not recorded"),
+                    ("intervals", manifest.get("interval") or f"seed noise: {replicates} seeds"),
                     ("replicates", replicates),
+                    *(
+                        [
+                            ("posterior draws", draws),
+                            ("posterior", manifest.get("posterior")),
+                            ("posterior SHA-256", manifest.get("posterior_sha256")),
+                        ]
+                        if draws
+                        else []
+                    ),
                     ("command", " ".join(manifest.get("command") or []) or "not recorded"),
                     ("created", manifest.get("created") or "not recorded"),
                 ],
@@ -113,7 +139,12 @@ def compare_report(folder: Path, manifest: dict[str, Any]) -> Report:
     )
     return Report(
         "compare",
-        f"{' vs '.join(names)}: {replicates} seeds each",
+        f"{' vs '.join(names)}: "
+        + (
+            f"{draws} posterior draws x {replicates} seeds each"
+            if draws
+            else f"{replicates} seeds each"
+        ),
         str(folder),
         [
             question,

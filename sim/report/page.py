@@ -26,7 +26,7 @@ FIGURE_TITLES = {
     "world_map.png": "World map of alignments at the end",
     "alignment_heatmap.png": "Every nation's alignment, month by month",
     "hindcast_regions.png": "Model against the observed alignment, by region",
-    "compare.png": "Scenarios compared: mean and 95% range across seeds",
+    "compare.png": "Scenarios compared over time: mean and 95% range (Results says over what)",
     "tradeoff.png": "Scenario discovery (PRIM): peeling trajectory",
     "sensitivity.png": "Sensitivity indices",
 }
