@@ -1129,7 +1129,10 @@ def analyze(
         for column in ("parameter", "from", "to"):
             box.add_column(column)
         for name, row in found.box.iterrows():
-            box.add_row(str(name), f"{row['lower']:.4g}", f"{row['upper']:.4g}")
+            if row["values"]:  # the scenario factor: the scenarios the box keeps
+                box.add_row(str(name), f"one of: {row['values']}", "")
+            else:
+                box.add_row(str(name), f"{row['lower']:.4g}", f"{row['upper']:.4g}")
         console.print(box)
         console.print(f"peeling trajectory and figure: {written[0].parent}", highlight=False)
     console.print(f"{len(report.points)} rows in points table; files in [bold]{report.folder}[/]")
@@ -1140,9 +1143,9 @@ def print_interval_table(frame, row: str, title: str) -> None:
     'mean (low-high)'."""
     table = Table(title=title)
     outcomes = list(dict.fromkeys(frame["outcome"]))
-    table.add_column(row)
+    table.add_column(row, overflow="fold")  # a long scenario name folds, never cut short
     for outcome in outcomes:
-        table.add_column(outcome.replace("_", " "), justify="right")
+        table.add_column(outcome.replace("_", " "), justify="right", overflow="fold")
     for label, group in frame.groupby(row, sort=False):
         cells = group.set_index("outcome")
         table.add_row(

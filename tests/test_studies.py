@@ -276,3 +276,39 @@ def test_library_sweep_with_a_scenario_factor_loads_and_counts_its_runs() -> Non
     assert planned_runs(loaded.spec) == 4 * 3 * 10
     # the fixed horizon applies to every scenario
     assert {resolved.scenario.steps for resolved, _ in loaded.factor.values()} == {120}
+
+
+def test_discovery_peels_the_scenario_factor_as_a_category(scenarios: Path, tmp_path: Path) -> None:
+    """PRIM with the scenario as a categorical input: when the condition holds on one scenario's
+    runs only, the box keeps that scenario (coverage and density 1), not a parameter range."""
+    (scenarios / "tiny_hot.yaml").write_text(
+        "extends: tiny.yaml\nname: tiny_hot\nparameters: {china_budget: 40.0, investment_pull: 0.2}\n"
+    )
+    sweep = with_scenarios(
+        write_sweep(
+            scenarios,
+            "discover_scenarios",
+            vary={"parameters.us_pressure_budget": {"range": [0.0, 20.0]}},
+            design={"kind": "lhs", "samples": 30},
+            replicates=1,
+            outputs={"metrics": ["china_count", "mean_alignment"]},
+        ),
+        ["tiny.yaml", "tiny_hot.yaml"],
+    )
+    run_sweep(sweep, out=tmp_path / "d", workers=1)
+    runs = load_runs(tmp_path / "d")
+    by = runs.groupby("scenario")["mean_alignment"]
+    assert by.min()["tiny_hot"] > by.max()["tiny"]  # more Chinese money: every run further east
+    threshold = float(by.max()["tiny"])
+    result = CliRunner().invoke(
+        app,
+        ["analyze", str(tmp_path / "d"), "--no-figures", "--discover",
+         f"mean_alignment > {threshold!r}"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "one of: tiny_hot" in result.output
+    box = pd.read_csv(tmp_path / "d" / "_analysis" / "discovery" / "box.csv", index_col=0)
+    assert list(box.index) == ["scenario"] and box.at["scenario", "values"] == "tiny_hot"
+    about = json.loads((tmp_path / "d" / "_analysis" / "discovery" / "discovery.json").read_text())
+    assert (about["cases"], about["runs"]) == (30, 60)
+    assert about["coverage"] == 1.0 and about["density"] == 1.0
