@@ -321,6 +321,34 @@ def test_sliders_come_from_the_parameter_metadata():
         assert specs[f"org_weights.{org}"]["min"] <= weight <= specs[f"org_weights.{org}"]["max"]
 
 
+def test_every_library_scenarios_values_are_positions_of_their_sliders():
+    """A browser slider snaps to its positions and sends the snapped value back: a value between
+    positions would change on load and a Reset would run a parameter nobody chose."""
+    from sim.scenario import list_scenarios, load_scenario
+    from sim.viz.params_ui import settings_from_params
+
+    specs = slider_specs()
+    for path in list_scenarios():
+        values = settings_from_params(load_scenario(path).scenario.parameters)
+        for name, value in values.items():
+            spec = specs[name]
+            positions = (value - spec["min"]) / spec["step"]
+            assert positions == pytest.approx(round(positions), abs=1e-9), (path.stem, name, value)
+            assert spec["min"] <= value <= spec["max"], (path.stem, name)
+            assert (spec["max"] - spec["min"]) / spec["step"] <= 400, (name, spec)  # draggable
+
+
+def test_settings_differ_only_beyond_float_rounding():
+    from sim.viz.params_ui import settings_differ
+
+    running = {"scenario_name": "baseline", "seed": 42, "backlash_strength": 0.33}
+    assert not settings_differ(dict(running), running)
+    assert not settings_differ(running | {"backlash_strength": 0.33 * (1 + 1e-15)}, running)
+    assert settings_differ(running | {"backlash_strength": 0.34}, running)
+    assert settings_differ(running | {"seed": 43}, running)
+    assert settings_differ(running | {"scenario_name": "null"}, running)
+
+
 def test_overrides_use_plain_decimals_yaml_reads_as_numbers():
     params = ModelParams()
     assert overrides_from_settings({"noise_sd": 0.00001}, params) == []  # not a slider

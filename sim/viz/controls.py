@@ -22,7 +22,7 @@ from sim.viz.comparison import forecast_band, pin, seed_band
 from sim.viz.event_marks import slider_schedule
 from sim.viz.events_menu import PRESETS
 from sim.viz.explorer import ExplorerModel, coerce_seed, scenario_choices
-from sim.viz.params_ui import ORG_PREFIX, settings_from_params, slider_specs
+from sim.viz.params_ui import ORG_PREFIX, settings_differ, settings_from_params, slider_specs
 from sim.viz.run_controls import RunButtons
 from sim.viz.sharing import scenario_yaml
 from sim.viz.state import ExplorerState, tell
@@ -138,7 +138,7 @@ def RunCard(state: ExplorerState) -> None:
             solara.Error(
                 f"Invalid setting: {problem} (Reset would run the scenario as written)"
             ).meta(ref="pending-error")
-        elif state.settings.value != state.model.value.settings():
+        elif settings_differ(state.settings.value, state.model.value.settings()):
             solara.Info("Settings changed: press Reset to start a run with them.", dense=True)
 
 

@@ -56,11 +56,30 @@ def _bounds(metadata: list[Any]) -> tuple[float | None, float | None]:
     return low, high
 
 
+def _on_grid(value: float, low: float, step: float) -> bool:
+    k = (value - low) / step
+    return math.isclose(k, round(k), abs_tol=1e-9)
+
+
+def _step_through(value: float, low: float, span: float) -> float:
+    """The slider step: the round step for the span (``_nice_step``), made finer (1, 2, 5 times
+    a power of ten) until ``value`` is one of the slider's positions. Why: the browser's slider
+    snaps its value to a position and sends it back, so a default between two positions (the
+    calibrated 0.33 on a 0.02 grid) became 0.34 on load, the page said "Settings changed" though
+    nothing was touched, and Reset then ran a parameter nobody chose (issue 12)."""
+    step = _nice_step(span)
+    while not _on_grid(value, low, step) and step > 1e-9:
+        power = 10 ** math.floor(math.log10(step) + 1e-12)
+        mantissa = round(step / power)
+        step = {10: 5, 5: 2, 2: 1, 1: 0.5}[mantissa] * power
+    return step
+
+
 def _slider(label: str, default: float, low: float | None, high: float | None) -> dict[str, Any]:
     low = 0.0 if low is None else low
     reach = max(abs(default) * SPAN_OF_DEFAULT, 1.0 if default == 0 else 0.0)
     high = low + reach if high is None else min(high, low + reach)
-    step = _nice_step(high - low)
+    step = _step_through(default, low, high - low)
     return {
         "type": "SliderFloat",
         "label": label,
@@ -130,6 +149,25 @@ def overrides_from_settings(settings: dict[str, Any], params: ModelParams) -> li
         if not math.isclose(float(value), current[name], rel_tol=1e-12, abs_tol=1e-15):
             overrides.append(f"parameters.{name}={_yaml_number(float(value))}")
     return overrides
+
+
+def settings_differ(wanted: dict[str, Any], running: dict[str, Any]) -> bool:
+    """Whether a Reset with ``wanted`` would build another run than ``running``: another
+    scenario or seed, or a slider further than float rounding from the running value (a slider
+    sends 0.33000000000000002 for 0.33)."""
+    if wanted.keys() != running.keys():
+        return True
+    for name, value in wanted.items():
+        other = running[name]
+        numbers = all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in (value, other)
+        )
+        if numbers and name != "seed":
+            if not math.isclose(float(value), float(other), rel_tol=1e-12, abs_tol=1e-15):
+                return True
+        elif value != other:
+            return True
+    return False
 
 
 def _yaml_number(value: float) -> str:
