@@ -72,6 +72,30 @@ METRIC_DEFINITIONS: dict[str, str] = {
     "mean_threat_us": "Average cyber threat nations perceive from the US.",
     "china_stock_bn": "Chinese-built infrastructure stock abroad, USD billion (built during the run).",
 }
+#: What a reader sees as each series' name (titles of charts), with its unit.
+METRIC_LABELS: dict[str, str] = {
+    "us_count": "US-led bloc (nations)",
+    "nonaligned_count": "Non-aligned (nations)",
+    "china_count": "China-led bloc (nations)",
+    "us_pop_share": "US-led bloc, share of world population",
+    "nonaligned_pop_share": "Non-aligned, share of world population",
+    "china_pop_share": "China-led bloc, share of world population",
+    "us_gdp_share": "US-led bloc, share of world GDP",
+    "nonaligned_gdp_share": "Non-aligned, share of world GDP",
+    "china_gdp_share": "China-led bloc, share of world GDP",
+    "mean_alignment": "Mean alignment (-1 US, +1 China)",
+    "esteban_ray": "Polarisation (Esteban-Ray, 0-1)",
+    "bimodality": "Bimodality coefficient (Sarle)",
+    "emergent_blocs": "Emergent blocs (clusters)",
+    "switches": "Bloc switches this month (nations)",
+    "sanction_support_share": "Joint-response support, share of nations",
+    "sanction_support_gdp_share": "Joint-response support, share of GDP",
+    "veto_opponents": "Expected vetoes (permanent members voting no)",
+    "unsc_pass_probability": "Security Council pass probability",
+    "mean_norm": "Non-intervention norm, mean (0-1)",
+    "mean_threat_us": "Perceived US cyber threat, mean",
+    "china_stock_bn": "Chinese infrastructure stock abroad (USD bn)",
+}
 BLOC_NAMES = {US_BLOC: "us", NON_ALIGNED: "nonaligned", CHINA_BLOC: "china"}
 
 

@@ -449,7 +449,7 @@ def test_a_download_does_not_hold_the_model_while_it_writes(monkeypatch):
 def test_measures_view_shows_every_metric_with_its_definition(ui):
     """Issue 12 item 1: every model measure over time, with a one-line definition; the values
     drawn are the model's."""
-    from sim.metrics import METRIC_DEFINITIONS, METRIC_NAMES
+    from sim.metrics import METRIC_DEFINITIONS, METRIC_LABELS, METRIC_NAMES
     from sim.viz.views import measure_series
 
     state, rc = ui
@@ -458,7 +458,10 @@ def test_measures_view_shows_every_metric_with_its_definition(ui):
     show_tab(rc, 4)
     model = state.model.value
     series = measure_series(model, 2)
-    assert set(series) == set(METRIC_NAMES) == set(METRIC_DEFINITIONS)
+    assert set(series) == set(METRIC_NAMES) == set(METRIC_DEFINITIONS) == set(METRIC_LABELS)
+    # each chart is titled in words a reader knows, not by the column's identifier
+    grid = html(rc, "measures")
+    assert "China-led bloc (nations)" in grid and ">china count<" not in grid
     steps, values = series["china_count"]
     assert steps == [0, 1, 2]
     assert values == [float(m["china_count"]) for m in model.history.metrics[:3]]
@@ -566,3 +569,29 @@ def test_play_pauses_and_reset_rebuilds_from_the_settings(ui):
     while any("press Reset" in str(w.children) for w in rc.find(v.Alert).widgets):
         assert time.monotonic() < deadline, "'settings changed' after Reset with a typed seed"
         time.sleep(0.05)
+
+
+def test_time_axes_are_labelled_with_dates():
+    """Issue 11/12: the bloc-share chart and the heatmap label their time axis with calendar
+    dates from the run's start, not step numbers."""
+    import re
+
+    import numpy as np
+
+    from sim.viz.charts import _x_ticks, heatmap_svg, stacked_area_svg
+
+    def labels(svg: str) -> list[str]:
+        return re.findall(r">([^<]+)</text>", svg)
+
+    assert labels(_x_ticks(0, 36, 0, 300, 0, start="2016-05-01")) == ["2017", "2018", "2019"]
+    assert labels(_x_ticks(0, 12, 0, 300, 0, start="2023-01-01")) == [
+        "2023-01", "2023-04", "2023-07", "2023-10", "2024-01",
+    ]  # fmt: skip
+    assert labels(_x_ticks(0, 12, 0, 300, 0)) == ["0", "2", "4", "6", "8", "10", "12"]
+    steps = list(range(25))
+    layers = np.tile(np.array([[0.3], [0.5], [0.2]]), (1, 25))
+    shares = labels(stacked_area_svg(steps, layers, "nations", start="2023-01-01"))
+    assert {"2023-01", "2023-07", "2024-01", "2024-07", "2025-01", "date"} <= set(shares)
+    history = [np.linspace(-1, 1, 30)] * 25
+    heat = labels(heatmap_svg(history, start="2023-01-01"))
+    assert "2024-01" in heat and any(text.startswith("date;") for text in heat)

@@ -40,6 +40,10 @@ CSS = """
 .cb-controls { width: 420px; max-width: 420px; }
 .cb-controls .v-slider__slot, .cb-controls .v-input__slot { flex-wrap: wrap; }
 .cb-controls .v-input__slot > .v-label { flex: 1 0 100%; max-width: 100%; margin: 0; }
+/* the nations table: short cells never break ("US-\nled"), cells packed so more columns fit
+   a 1280 px window; the rest scroll sideways inside the table (issue 12 screenshots) */
+.cb-nations td, .cb-nations th { padding: 0 8px !important; }
+.cb-nations td:not(:first-child):not(:last-child) { white-space: nowrap; }
 """
 #: charts in a half column (about 345 px wide at a 1280 px window) get a narrower canvas, so
 #: their 12-unit text is drawn at 11-12 px (issue 12)

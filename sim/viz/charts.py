@@ -97,17 +97,44 @@ def _plot_box(width: int = WIDTH, height: int = HEIGHT) -> tuple[float, float, f
     return LEFT, TOP, width - LEFT - RIGHT, height - TOP - BOTTOM
 
 
-def _x_ticks(first: int, last: int, x0: float, w: float, y: float, font: str = FONT) -> str:
+def _x_ticks(
+    first: int,
+    last: int,
+    x0: float,
+    w: float,
+    y: float,
+    font: str = FONT,
+    start: str | None = None,
+) -> str:
+    """Tick marks and labels along a time axis of steps ``first``..``last``. With ``start``
+    (YYYY-MM-DD of step 0) the labels are calendar dates at round calendar months: "2024-07"
+    on short runs, years ("2026") from two years up, so a reader never converts steps to dates
+    (issue 11). Without it, step numbers."""
     span = max(last - first, 1)
-    step = next(s for s in (1, 2, 5, 6, 12, 24, 60, 120, 240, 600, 1200, 2400) if span / s <= 8)
+    if start is None:
+        step = next(s for s in (1, 2, 5, 6, 12, 24, 60, 120, 240, 600, 1200, 2400) if span / s <= 8)
+        ticks = [(t, str(t)) for t in range(first - first % step, last + 1, step) if t >= first]
+    else:
+        year0, month0 = int(start[:4]), int(start[5:7])
+        # "2024-07" labels are wider than years: at most 5 of them on a chart
+        step = next(
+            s
+            for s in (1, 3, 6, 12, 24, 60, 120, 240, 600, 1200)
+            if span / s <= (4 if s < 12 else 6)
+        )
+        ticks = []
+        for t in range(first, last + 1):
+            months = year0 * 12 + month0 - 1 + t  # months since year 0
+            if months % step:
+                continue
+            year, month = divmod(months, 12)
+            ticks.append((t, f"{year}" if step >= 12 else f"{year}-{month + 1:02d}"))
     parts = []
-    for tick in range(first - first % step, last + 1, step):
-        if tick < first:
-            continue
+    for tick, label in ticks:
         x = x0 + (tick - first) / span * w
         parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y}" y2="{y + 4}" stroke="#888"/>')
-        anchor = "end" if x > x0 + w - 10 else "middle"  # the last label stays on the canvas
-        parts.append(f'<text x="{x:.1f}" y="{y + 16}" text-anchor="{anchor}" {font}>{tick}</text>')
+        anchor = "end" if x > x0 + w - 16 else "middle"  # the last label stays on the canvas
+        parts.append(f'<text x="{x:.1f}" y="{y + 16}" text-anchor="{anchor}" {font}>{label}</text>')
     return "".join(parts)
 
 
@@ -121,8 +148,10 @@ def stacked_area_svg(
     events: Sequence[tuple[int, str]] = (),
     reference: tuple[Sequence[int], np.ndarray, str] | None = None,
     band: tuple[Sequence[int], np.ndarray, np.ndarray, str] | None = None,
+    start: str | None = None,
 ) -> str:
-    """Stacked shares of the US-led, non-aligned and China-led blocs over time.
+    """Stacked shares of the US-led, non-aligned and China-led blocs over time (dated from
+    ``start``, YYYY-MM-DD of step 0, when given).
 
     ``layers`` is (3, T), rows in bloc order US, non-aligned, China, each a share in [0, 1].
     ``current`` marks the step the rest of the page shows (the time scrubber); ``events``
@@ -192,9 +221,10 @@ def stacked_area_svg(
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y0}" y2="{y0 + h}" stroke="#000" stroke-dasharray="4 3"/>'
         )
     parts.append(_event_lines(events, lambda t: float(x_of(t)), y0, y0 + h, first, last))
-    parts.append(_x_ticks(first, last, x0, w, y0 + h))
+    parts.append(_x_ticks(first, last, x0, w, y0 + h, start=start))
+    axis = "date" if start else "month"
     parts.append(
-        f'<text x="{x0 + w / 2}" y="{height - 2}" text-anchor="middle" {FONT}>month</text>'
+        f'<text x="{x0 + w / 2}" y="{height - 2}" text-anchor="middle" {FONT}>{axis}</text>'
     )
     return _svg("".join(parts), f"Bloc shares of {measure} over time", width, height)
 
@@ -241,7 +271,7 @@ def histogram_svg(
         )
     parts.append(
         f'<text x="{x0 + w / 2}" y="{height - 2}" text-anchor="middle" {font}>'
-        "alignment (-1 US … +1 China); dashed: blocs</text>"
+        "alignment, -1 US to +1 China; dashed: bloc thresholds</text>"
     )
     return _svg("".join(parts), "Alignment distribution now", width, height)
 
@@ -267,9 +297,10 @@ def heatmap_svg(
     width: int = WIDTH,
     height: int = HEIGHT,
     font_size: int = 12,
+    start: str | None = None,
 ) -> str:
     """The alignment distribution over time: one column per step, one row per alignment bin
-    (China at the top), darker = more nations. A tiny PNG (steps x bins pixels) inside an SVG
+    (China at the top), darker = more nations; the time axis dated from ``start`` if given. A tiny PNG (steps x bins pixels) inside an SVG
     with axes; the browser scales it without smoothing."""
     x0, y0, w, h = _plot_box(width, height)
     font = _font(font_size)
@@ -288,10 +319,10 @@ def heatmap_svg(
         parts.append(
             f'<text x="{x0 - 6}" y="{y + 4:.1f}" text-anchor="end" {font}>{value:+.1f}</text>'
         )
-    parts.append(_x_ticks(first_step, max(last, first_step + 1), x0, w, y0 + h, font))
+    parts.append(_x_ticks(first_step, max(last, first_step + 1), x0, w, y0 + h, font, start))
     parts.append(
         f'<text x="{x0 + w / 2}" y="{height - 2}" text-anchor="middle" {font}>'
-        "month; rows: alignment, darker = more nations</text>"
+        f"{'date' if start else 'month'}; rows: alignment, darker = more nations</text>"
     )
     return _svg("".join(parts), "Alignment distribution over time", width, height)
 

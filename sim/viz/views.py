@@ -17,7 +17,7 @@ import numpy as np
 import solara
 
 from sim.dynamics import MECHANISMS
-from sim.metrics import METRIC_DEFINITIONS, METRIC_NAMES
+from sim.metrics import METRIC_DEFINITIONS, METRIC_LABELS, METRIC_NAMES
 from sim.params import ORGANISATIONS
 from sim.viz import charts
 from sim.viz.colors import (
@@ -328,6 +328,7 @@ def BlocSharesView(
                 current=current,
                 width=width,
                 events=chart_marks(model_event_marks(model), int(steps[-1])),
+                start=str(model.history.dates[0]),
                 reference=(
                     (
                         pinned.steps,
@@ -385,7 +386,9 @@ def DistributionView(model: CyberBlocModel, snap: Snapshot) -> None:
     with solara.Card("Alignment distribution over time", style=CARD_STYLE):
         history = model.history.alignment[: snap.step + 1]
         solara.HTML(
-            tag="div", unsafe_innerHTML=charts.heatmap_svg(history, **size), style=DIST_CHART_STYLE
+            tag="div",
+            unsafe_innerHTML=charts.heatmap_svg(history, start=str(model.history.dates[0]), **size),
+            style=DIST_CHART_STYLE,
         ).meta(ref="heatmap")
         max_share = float(charts.density_rows(history).max())
         solara.HTML(tag="div", unsafe_innerHTML=heatmap_legend_svg(max_share)).meta(
@@ -661,7 +664,7 @@ def MeasuresView(
         cells.append(
             f'<div class="cb-measure" data-measure="{name}" title="{escape(definition)}" '
             'style="width:310px;border:1px solid #e4e4e4;padding:4px">'
-            f'<div style="font-weight:600;font-size:13px">{name.replace("_", " ")}</div>{svg}'
+            f'<div style="font-weight:600;font-size:13px">{escape(METRIC_LABELS[name])}</div>{svg}'
             f'<div style="font-size:12px;color:#555">{escape(definition)}</div></div>'
         )
     # One HTML element for the whole grid: 22 charts as 88 components cost ~20 ms of
