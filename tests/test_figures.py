@@ -151,3 +151,114 @@ def test_a_scenario_has_one_colour_in_every_comparison_whatever_the_order():
     blocs = {RUN_BLOC_COLOURS["us"], RUN_BLOC_COLOURS["china"], "#1f4e9c", "#b2182b"}
     assert not set(SCENARIO_COLOURS.values()) & blocs
     assert len(set(SCENARIO_COLOURS.values())) == len(SCENARIO_COLOURS)
+
+
+# --- one colour per actor everywhere (issue 11 "figures a reader can trust") ------------------------
+def handmade_forecast():
+    """Three members over two dates, 10 nations: the Forecast the figure draws, without a run."""
+    import numpy as np
+
+    from sim.forecast import Forecast
+
+    rows = [
+        {"member": m, "draw": m, "seed_index": 0, "seed": m, "date": d,
+         "china_bloc_count": 3 + m + k, "us_bloc_count": 4 - k, "china_bloc_gdp_share": 0.2,
+         "joint_response_support": 0.5, "unsc_pass_probability": 0.1 * m}
+        for m in range(3)
+        for k, d in enumerate(("2023-01-01", "2024-01-01"))
+    ]  # fmt: skip
+    iso3 = np.array([f"N{k}" for k in range(10)])
+    return Forecast(
+        ["2023-01-01", "2024-01-01"], iso3, pd.DataFrame(rows), np.zeros((3, 2, 10)), ""
+    )
+
+
+def median_lines(ax) -> dict[str, str]:
+    return {line.get_gid(): to_hex(line.get_color()) for line in ax.lines if line.get_gid()}
+
+
+def test_forecast_draws_each_bloc_in_its_colour_and_no_bloc_outcome_in_neither():
+    import numpy as np
+
+    from sim.forecast import forecast_figure
+    from sim.metrics import CHINA_BLOC, NON_ALIGNED, US_BLOC
+    from sim.viz.colors import BLOC_COLOURS as BY_CODE
+    from sim.viz.colors import NO_BLOC
+
+    figure = forecast_figure(handmade_forecast(), "t")
+    blocs = median_lines(figure.axes[0])
+    assert blocs == {
+        "china": BY_CODE[CHINA_BLOC],
+        "us": BY_CODE[US_BLOC],
+        "nonaligned": BY_CODE[NON_ALIGNED],
+    }
+    assert BY_CODE[CHINA_BLOC] == "#b2182b" and BY_CODE[US_BLOC] == "#1f4e9c"
+    # the median non-aligned count is what is left of the 10 nations: 10 - 4 - 4, 10 - 3 - 5
+    (nonaligned,) = [line for line in figure.axes[0].lines if line.get_gid() == "nonaligned"]
+    assert np.array_equal(nonaligned.get_ydata(), [2, 2])
+    for ax in figure.axes[1:]:
+        assert set(median_lines(ax).values()) == {NO_BLOC}
+    assert NO_BLOC not in BY_CODE.values()
+
+
+def test_observed_history_is_near_black_in_the_hindcast_and_calibration_figures():
+    from datetime import date
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from sim.calibrate.report import predictive_figure
+    from sim.hindcast import Hindcast, regions_figure
+    from sim.viz.colors import BLOC_COLOURS as BY_CODE
+    from sim.viz.colors import NO_BLOC, OBSERVED
+
+    assert OBSERVED not in BY_CODE.values() and OBSERVED != NO_BLOC
+    initial = np.array([-1.0, 1.0, 0.0, 0.2, -0.2])
+    observed = np.array([[-1.0, 1.0, 0.1, 0.4, -0.3]])
+    result = Hindcast(
+        start=date(2015, 1, 1),
+        dates=[date(2016, 1, 1)],
+        iso3=np.array(["USA", "CHN", "AAA", "BBB", "CCC"]),
+        region=np.array(["Africa", "Africa", "Africa", "Asia", "Asia"]),
+        initial=initial,
+        observed=observed,
+        ensemble=np.stack([observed, observed + 0.1], axis=-1),
+        baselines={"persistence": initial[None, :]},
+    )
+    for ax in regions_figure(result).axes:
+        assert median_lines(ax) == {"observed": OBSERVED, "model": NO_BLOC}
+    target = SimpleNamespace(
+        start=date(2015, 1, 1),
+        dates=[date(2016, 1, 1), date(2017, 1, 1)],
+        regions=np.array(["Africa", "Asia", "Asia"]),
+        world=SimpleNamespace(iso3=np.array(["USA", "RUS", "IND", "BRA"])),
+        scored=np.array([False, True, True, True]),
+        observed_change=np.array([[0.1, 0.0, -0.1], [0.2, 0.1, -0.2]]),
+    )
+    figure = predictive_figure("cal", target, np.zeros((2, 3, 5)))
+    drawn = [median_lines(ax) for ax in figure.axes if ax.lines]
+    assert drawn and all(lines == {"observed": OBSERVED} for lines in drawn)
+
+
+def test_sweep_curves_are_red_only_for_the_china_led_blocs_outcome():
+    from sim.metrics import CHINA_BLOC, US_BLOC
+    from sim.sweep.analysis import response_curves, scatter_panels
+    from sim.viz.colors import BLOC_COLOURS as BY_CODE
+    from sim.viz.colors import NO_BLOC
+
+    frame = pd.DataFrame(
+        {"china_budget": [1.0, 2.0, 3.0], "mean": [0.1, 0.2, 0.3],
+         "ci95_low": [0.0, 0.1, 0.2], "ci95_high": [0.2, 0.3, 0.4]}
+    )  # fmt: skip
+    expected = {
+        "china_count": BY_CODE[CHINA_BLOC],
+        "us_gdp_share": BY_CODE[US_BLOC],
+        "unsc_pass_probability": NO_BLOC,
+    }
+    for outcome, colour in expected.items():
+        curves = response_curves(frame, ["china_budget"], outcome).axes[0]
+        assert median_lines(curves) == {"mean-china_budget": colour}
+        many = pd.DataFrame({"china_budget": range(40), "mean": range(40)})
+        assert median_lines(scatter_panels(many, ["china_budget"], outcome).axes[0]) == {
+            "binned": colour
+        }
