@@ -122,26 +122,24 @@ def test_scheduled_events_are_marked_at_their_month():
         assert date2num(lines["event-1"]) == date2num(pd.Timestamp("2024-02-01"))
 
 
+def compare_table(order: list[str]) -> pd.DataFrame:
+    """A comparison table (sim.compare.summary's columns) of constant scenarios."""
+    rows = []
+    for name in order:
+        for date in ("2023-01-01", "2024-01-01"):
+            row = {"scenario": name, "date": date}
+            for outcome in ("china_bloc_count", "china_bloc_gdp_share", "joint_response_support"):
+                row |= {f"{outcome}_{s}": 1.0 for s in ("mean", "lo", "hi")}
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def test_a_scenario_has_one_colour_in_every_comparison_whatever_the_order():
     from sim.compare import SCENARIO_COLOURS, compare_figure, scenario_colour
     from sim.figures import BLOC_COLOURS as RUN_BLOC_COLOURS
 
-    def table(order):
-        rows = []
-        for name in order:
-            for date in ("2023-01-01", "2024-01-01"):
-                row = {"scenario": name, "date": date}
-                for outcome in (
-                    "china_bloc_count",
-                    "china_bloc_gdp_share",
-                    "joint_response_support",
-                ):
-                    row |= {f"{outcome}_{s}": 1.0 for s in ("mean", "lo", "hi")}
-                rows.append(row)
-        return pd.DataFrame(rows)
-
     def colours(order):
-        ax = compare_figure(table(order)).axes[0]
+        ax = compare_figure(compare_table(order)).axes[0]
         return {line.get_gid(): to_hex(line.get_color()) for line in ax.lines}
 
     one = colours(["baseline", "us_max_pressure", "my_own"])
@@ -201,21 +199,17 @@ def test_forecast_draws_each_bloc_in_its_colour_and_no_bloc_outcome_in_neither()
     assert NO_BLOC not in BY_CODE.values()
 
 
-def test_observed_history_is_near_black_in_the_hindcast_and_calibration_figures():
+def handmade_hindcast():
+    """Two regions, one scored date, a two-member ensemble: what ``regions_figure`` draws."""
     from datetime import date
-    from types import SimpleNamespace
 
     import numpy as np
 
-    from sim.calibrate.report import predictive_figure
-    from sim.hindcast import Hindcast, regions_figure
-    from sim.viz.colors import BLOC_COLOURS as BY_CODE
-    from sim.viz.colors import NO_BLOC, OBSERVED
+    from sim.hindcast import Hindcast
 
-    assert OBSERVED not in BY_CODE.values() and OBSERVED != NO_BLOC
     initial = np.array([-1.0, 1.0, 0.0, 0.2, -0.2])
     observed = np.array([[-1.0, 1.0, 0.1, 0.4, -0.3]])
-    result = Hindcast(
+    return Hindcast(
         start=date(2015, 1, 1),
         dates=[date(2016, 1, 1)],
         iso3=np.array(["USA", "CHN", "AAA", "BBB", "CCC"]),
@@ -225,9 +219,16 @@ def test_observed_history_is_near_black_in_the_hindcast_and_calibration_figures(
         ensemble=np.stack([observed, observed + 0.1], axis=-1),
         baselines={"persistence": initial[None, :]},
     )
-    for ax in regions_figure(result).axes:
-        assert median_lines(ax) == {"observed": OBSERVED, "model": NO_BLOC}
-    target = SimpleNamespace(
+
+
+def fake_target():
+    """The attributes of a calibration Target that ``predictive_figure`` reads (no world run)."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    return SimpleNamespace(
         start=date(2015, 1, 1),
         dates=[date(2016, 1, 1), date(2017, 1, 1)],
         regions=np.array(["Africa", "Asia", "Asia"]),
@@ -235,7 +236,20 @@ def test_observed_history_is_near_black_in_the_hindcast_and_calibration_figures(
         scored=np.array([False, True, True, True]),
         observed_change=np.array([[0.1, 0.0, -0.1], [0.2, 0.1, -0.2]]),
     )
-    figure = predictive_figure("cal", target, np.zeros((2, 3, 5)))
+
+
+def test_observed_history_is_near_black_in_the_hindcast_and_calibration_figures():
+    import numpy as np
+
+    from sim.calibrate.report import predictive_figure
+    from sim.hindcast import regions_figure
+    from sim.viz.colors import BLOC_COLOURS as BY_CODE
+    from sim.viz.colors import NO_BLOC, OBSERVED
+
+    assert OBSERVED not in BY_CODE.values() and OBSERVED != NO_BLOC
+    for ax in regions_figure(handmade_hindcast()).axes:
+        assert median_lines(ax) == {"observed": OBSERVED, "model": NO_BLOC}
+    figure = predictive_figure("cal", fake_target(), np.zeros((2, 3, 5)))
     drawn = [median_lines(ax) for ax in figure.axes if ax.lines]
     assert drawn and all(lines == {"observed": OBSERVED} for lines in drawn)
 
@@ -262,3 +276,180 @@ def test_sweep_curves_are_red_only_for_the_china_led_blocs_outcome():
         assert median_lines(scatter_panels(many, ["china_budget"], outcome).axes[0]) == {
             "binned": colour
         }
+
+
+# --- no text of one panel over another, none outside the figure (tests/figure_checks.py) -----------
+def sweep_points() -> pd.DataFrame:
+    """Per-point means of a 4 x 3 grid over two parameters (sim.sweep.analysis's columns)."""
+    return pd.DataFrame(
+        [
+            {"china_budget": b, "us_pressure_budget": p, "mean": 0.05 * b + 0.01 * p,
+             "ci95_low": 0.05 * b, "ci95_high": 0.05 * b + 0.02 * p + 0.01}
+            for b in (1.0, 2.0, 4.0, 6.0)
+            for p in (0.0, 10.0, 20.0)
+        ]
+    )  # fmt: skip
+
+
+def sweep_scenarios() -> pd.DataFrame:
+    outcomes = ("china_gdp_share", "us_count", "unsc_pass_probability", "mean_alignment")
+    return pd.DataFrame(
+        [
+            {"scenario": name, "outcome": outcome, "mean": 0.3, "p2_5": 0.1, "p97_5": 0.5}
+            for name in ("baseline", "us_max_pressure_no_backlash", "digital_silk_road_surge")
+            for outcome in outcomes
+        ]
+    )
+
+
+def sobol_indices() -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"outcome": o, "parameter": p, "S1": 0.2, "S1_conf": 0.05, "ST": 0.4, "ST_conf": 0.1}
+            for o in ("china_gdp_share", "us_count")
+            for p in ("china_budget", "us_pressure_budget", "noise_sd")
+        ]
+    )
+
+
+def calibration_spec():
+    from types import SimpleNamespace
+
+    def prior(low, high, distribution):
+        return SimpleNamespace(low=low, high=high, distribution=distribution)
+
+    priors = {
+        "investment_pull": prior(0.01, 1.0, "loguniform"),
+        "noise_sd": prior(0.0, 0.05, "uniform"),
+        "china_budget": prior(1.0, 6.0, "uniform"),
+    }
+    return SimpleNamespace(name="history_2011_2019", priors=priors, seed=1)
+
+
+def calibration_posterior():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    investment = rng.uniform(0.01, 1.0, 200)
+    return pd.DataFrame(
+        {
+            "investment_pull": investment,
+            "noise_sd": 0.05 * investment + rng.normal(0, 0.002, 200).clip(0),
+            "china_budget": rng.uniform(1.0, 6.0, 200),
+            "weight": rng.uniform(0.0, 1.0, 200),
+        }
+    )
+
+
+def discovery():
+    from sim.sweep.discovery import Discovery
+
+    trajectory = pd.DataFrame(
+        {"coverage": [1.0, 0.9, 0.7, 0.5], "density": [0.3, 0.4, 0.6, 0.8], "mass": [1.0] * 4,
+         "res_dim": [0, 1, 1, 2]}
+    )  # fmt: skip
+    box = pd.DataFrame({"lower": [3.0]}, index=["china_budget"]).assign(upper=6.0)
+    return Discovery("china_gdp_share > 0.33", 40, 100, trajectory, box, 2)
+
+
+def every_figure(frames) -> dict:
+    """A builder per figure the project writes (grep savefig sim), on small made-up inputs."""
+    import numpy as np
+
+    from sim.calibrate import report
+    from sim.compare import compare_figure
+    from sim.figures import world_map_figure
+    from sim.forecast import forecast_figure
+    from sim.hindcast import regions_figure
+    from sim.metrics import assign_blocs
+    from sim.sweep import analysis
+    from sim.sweep.discovery import tradeoff_figure
+
+    model_frame, nations = frames
+    last = nations[nations["step"] == nations["step"].max()]
+    points = sweep_points()
+    names = ["china_budget", "us_pressure_budget"]
+    long_title = "five_eyes_cohesion with a long descriptive title: " * 2
+    return {
+        "bloc_shares": lambda: bloc_shares_figure(model_frame, long_title),
+        "alignment_heatmap": lambda: alignment_heatmap_figure(nations),
+        "world_map": lambda: world_map_figure(
+            last["iso3"].to_numpy(),
+            last["alignment"].to_numpy(),
+            assign_blocs(last["alignment"].to_numpy(), -0.3, 0.3),
+            long_title,
+        ),
+        "watch": lambda: watch_figure(nations, ["USA", "CHN", "RUS", "IND", "BRA"], (-0.3, 0.3)),
+        "forecast": lambda: forecast_figure(handmade_forecast(), long_title),
+        "hindcast_regions": lambda: regions_figure(handmade_hindcast()),
+        "compare": lambda: compare_figure(compare_table(["baseline", "us_max_pressure", "x"])),
+        "calibration_marginals": lambda: report.marginals_figure(
+            calibration_spec(), calibration_posterior()
+        ),
+        "calibration_pairs": lambda: report.pairs_figure(
+            calibration_spec(), calibration_posterior()
+        ),
+        "calibration_predictive": lambda: report.predictive_figure(
+            "history_2011_2019", fake_target(), np.zeros((2, 3, 5))
+        ),
+        "sweep_response_interaction": lambda: analysis.response_curves(
+            points, names, "china_gdp_share"
+        ),
+        "sweep_response_categorical": lambda: analysis.response_curves(
+            points.assign(us_pressure_budget=points["us_pressure_budget"].map(str)),
+            ["us_pressure_budget", "china_budget"],
+            "us_count",
+        ),
+        "sweep_heatmap": lambda: analysis.heatmap(
+            points, "china_budget", "us_pressure_budget", "china_gdp_share"
+        ),
+        "sweep_scatter": lambda: analysis.scatter_panels(
+            pd.DataFrame({**{n: np.linspace(0, 1, 60) for n in names}, "mean": range(60)}),
+            names,
+            "unsc_pass_probability",
+        ),
+        "sweep_scenarios": lambda: analysis.scenario_figure(
+            sweep_scenarios(), list(dict.fromkeys(sweep_scenarios()["outcome"]))
+        ),
+        "sweep_sensitivity": lambda: analysis.sensitivity_bars(sobol_indices(), "sobol"),
+        "sweep_discovery": lambda: tradeoff_figure(discovery()),
+    }
+
+
+FIGURES = [
+    "bloc_shares", "alignment_heatmap", "world_map", "watch", "forecast", "hindcast_regions",
+    "compare", "calibration_marginals", "calibration_pairs", "calibration_predictive",
+    "sweep_response_interaction", "sweep_response_categorical", "sweep_heatmap", "sweep_scatter",
+    "sweep_scenarios", "sweep_sensitivity", "sweep_discovery",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", FIGURES)
+def test_no_text_of_a_figure_overlaps_another_panel_or_leaves_the_figure(frames, name):
+    from tests.figure_checks import assert_no_overlap
+
+    builders = every_figure(frames)
+    assert sorted(builders) == sorted(FIGURES)
+    assert_no_overlap(builders[name]())
+
+
+def test_the_overlap_check_fails_on_overlapping_panels_and_on_text_off_the_figure():
+    from matplotlib.figure import Figure
+
+    from tests.figure_checks import assert_no_overlap
+
+    crowded = Figure(figsize=(4, 3))  # no layout: long labels run into the next panel
+    left, right = crowded.subplots(1, 2)
+    left.set_title("a title far too long for its panel, over the next one")
+    right.set_ylabel("a y label")
+    with pytest.raises(AssertionError, match="over"):
+        assert_no_overlap(crowded)
+    off = Figure(figsize=(4, 3), layout="constrained")
+    off.subplots().text(1.5, 0.5, "outside", transform=off.axes[0].transAxes)
+    with pytest.raises(AssertionError, match="outside the figure"):
+        assert_no_overlap(off)
+    tidy = Figure(figsize=(8, 3), layout="constrained")
+    for ax in tidy.subplots(1, 2):
+        ax.set_title("short")
+        ax.set_ylabel("y")
+    assert_no_overlap(tidy)  # and a clean figure passes

@@ -430,7 +430,7 @@ def response_curves(frame: pd.DataFrame, names: list[str], outcome: str) -> Figu
     The first parameter gets one line per level of the second (an interaction plot) when the
     second has few levels; every other panel averages the point means over the other
     parameters (a main-effect curve)."""
-    fig = Figure(figsize=(4.4 * max(1, len(names)), 3.6))
+    fig = Figure(figsize=(4.4 * max(1, len(names)), 3.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, max(1, len(names)), squeeze=False)[0])
     numeric = [name for name in names if _numeric(frame, name)]
     by_level = (
