@@ -58,6 +58,8 @@ def marginals(spec: Calibration, posterior: pd.DataFrame, path: Path) -> None:
 
 def marginals_figure(spec: Calibration, posterior: pd.DataFrame):
     """Each parameter's weighted posterior histogram against its prior density."""
+    from sim.viz.colors import NO_BLOC
+
     names = list(spec.priors)
     fig = _figure(3.0 * len(names), 2.8)
     axes = fig.subplots(1, len(names), squeeze=False)
@@ -74,7 +76,7 @@ def marginals_figure(spec: Calibration, posterior: pd.DataFrame):
             bins=edges,
             weights=posterior["weight"],
             density=True,
-            color="#4c72b0",
+            color=NO_BLOC,  # a parameter is no side's: not blue
             alpha=0.8,
             label="posterior",
         )
@@ -101,6 +103,8 @@ def pairs(spec: Calibration, posterior: pd.DataFrame, path: Path, top: int = 3) 
 
 def pairs_figure(spec: Calibration, posterior: pd.DataFrame, top: int = 3):
     """Scatter plots of the ``top`` most correlated parameter pairs (weighted correlation)."""
+    from sim.viz.colors import NO_BLOC
+
     names = list(spec.priors)
     pairs_found = []
     w = posterior["weight"].to_numpy()
@@ -113,7 +117,7 @@ def pairs_figure(spec: Calibration, posterior: pd.DataFrame, top: int = 3):
     fig = _figure(3.2 * max(len(chosen), 1), 3.0)
     axes = fig.subplots(1, max(len(chosen), 1), squeeze=False)
     for ax, (_, r, a, b) in zip(axes[0], chosen, strict=False):
-        ax.scatter(posterior[a], posterior[b], s=8 + 200 * w / w.max(), alpha=0.5)
+        ax.scatter(posterior[a], posterior[b], s=8 + 200 * w / w.max(), alpha=0.5, color=NO_BLOC)
         ax.set_xlabel(a, fontsize=8)
         ax.set_ylabel(b, fontsize=8)
         ax.set_title(f"r = {r:+.2f}", fontsize=9)
