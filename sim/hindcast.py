@@ -233,18 +233,29 @@ def assemble(world: World, start: date, dates: list[date], ensemble: np.ndarray)
 
 
 def region_figure(result: Hindcast, path: Path) -> Path:
-    """Observed vs simulated mean alignment by region over the scored dates (with the model's
-    5-95% band across replicates and persistence), one panel per region."""
-    import matplotlib
+    """Write ``regions_figure`` as a PNG."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    fig = regions_figure(result)
+    FigureCanvasAgg(fig)
+    fig.savefig(path, dpi=120)
+    return path
+
+
+def regions_figure(result: Hindcast):
+    """Observed vs simulated mean alignment by region over the scored dates (with the model's
+    5-95% band across replicates and persistence), one panel per region. Observed history in
+    OBSERVED (near-black, no side's colour), the model in NO_BLOC (a region is no bloc)."""
+    from matplotlib.figure import Figure
+
+    from sim.viz.colors import NO_BLOC, OBSERVED
 
     regions = sorted(set(result.region))
-    fig, axes = plt.subplots(1, len(regions), figsize=(3.2 * len(regions), 3.2), sharey=True)
+    fig = Figure(figsize=(3.2 * len(regions), 3.4), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(regions), sharey=True))
     when = [result.start, *result.dates]
     keep = result.scored
-    for ax, region in zip(np.atleast_1d(axes), regions, strict=True):
+    for ax, region in zip(axes, regions, strict=True):
         rows = keep & (result.region == region)
         start = result.initial[rows].mean()
         obs_mean = [start, *np.nanmean(result.observed[:, rows], axis=1)]
@@ -252,19 +263,16 @@ def region_figure(result: Hindcast, path: Path) -> Path:
         mean = [start, *member_means.mean(axis=1)]
         lo = [start, *np.quantile(member_means, 0.05, axis=1)]
         hi = [start, *np.quantile(member_means, 0.95, axis=1)]
-        ax.fill_between(when, lo, hi, color="#888888", alpha=0.3, label="model 5-95%")
-        ax.plot(when, mean, color="#444444", label="model mean")
-        ax.plot(when, obs_mean, "o-", color="#1f77b4", label="observed")
+        ax.fill_between(when, lo, hi, color=NO_BLOC, alpha=0.2, lw=0, label="model 5-95%")
+        ax.plot(when, mean, color=NO_BLOC, label="model mean", gid="model")
+        ax.plot(when, obs_mean, "o-", color=OBSERVED, label="observed", gid="observed")
         ax.axhline(start, color="#999999", ls=":", lw=1, label="persistence")
         ax.set_title(f"{region} ({int(rows.sum())})", fontsize=10)
         ax.tick_params(axis="x", labelrotation=45, labelsize=8)
-    np.atleast_1d(axes)[0].set_ylabel("mean alignment (US -1 ... China +1)")
-    np.atleast_1d(axes)[-1].legend(fontsize=7, loc="best")
+    axes[0].set_ylabel("mean alignment (US -1 ... China +1)")
+    axes[-1].legend(fontsize=7, loc="best")
     fig.suptitle(f"Hindcast from {result.start.isoformat()}: observed vs simulated by region")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return fig
 
 
 def write(result: Hindcast, folder: Path) -> None:

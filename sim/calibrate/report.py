@@ -15,13 +15,19 @@ NAMED = ("RUS", "IND", "BRA", "ZAF", "NGA", "EGY", "SAU", "TUR", "IDN", "PHL")
 DRAWS = 60
 
 
-def _plt():
-    import matplotlib
+def _figure(width: float, height: float):
+    """A Figure without pyplot (nothing global kept alive) whose layout keeps every title and
+    label clear of the other panels."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    return Figure(figsize=(width, height), layout="constrained")
 
-    return plt
+
+def _save(fig, path: Path) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    fig.savefig(path, dpi=110)
 
 
 def draws(posterior: pd.DataFrame, names: list[str], count: int, seed: int) -> list[dict]:
@@ -47,9 +53,16 @@ def point_estimate(posterior: pd.DataFrame, names: list[str]) -> dict[str, float
 
 
 def marginals(spec: Calibration, posterior: pd.DataFrame, path: Path) -> None:
-    plt = _plt()
+    _save(marginals_figure(spec, posterior), path)
+
+
+def marginals_figure(spec: Calibration, posterior: pd.DataFrame):
+    """Each parameter's weighted posterior histogram against its prior density."""
+    from sim.viz.colors import NO_BLOC
+
     names = list(spec.priors)
-    fig, axes = plt.subplots(1, len(names), figsize=(3.0 * len(names), 2.8), squeeze=False)
+    fig = _figure(3.0 * len(names), 2.8)
+    axes = fig.subplots(1, len(names), squeeze=False)
     for ax, name in zip(axes[0], names, strict=True):
         prior = spec.priors[name]
         log = prior.distribution == "loguniform"
@@ -63,7 +76,7 @@ def marginals(spec: Calibration, posterior: pd.DataFrame, path: Path) -> None:
             bins=edges,
             weights=posterior["weight"],
             density=True,
-            color="#4c72b0",
+            color=NO_BLOC,  # a parameter is no side's: not blue
             alpha=0.8,
             label="posterior",
         )
@@ -81,14 +94,17 @@ def marginals(spec: Calibration, posterior: pd.DataFrame, path: Path) -> None:
         ax.tick_params(labelsize=7)
     axes[0][0].legend(fontsize=7)
     fig.suptitle(f"{spec.name}: marginal posteriors (bars) against priors (line)", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
 
 
 def pairs(spec: Calibration, posterior: pd.DataFrame, path: Path, top: int = 3) -> None:
+    _save(pairs_figure(spec, posterior, top), path)
+
+
+def pairs_figure(spec: Calibration, posterior: pd.DataFrame, top: int = 3):
     """Scatter plots of the ``top`` most correlated parameter pairs (weighted correlation)."""
-    plt = _plt()
+    from sim.viz.colors import NO_BLOC
+
     names = list(spec.priors)
     pairs_found = []
     w = posterior["weight"].to_numpy()
@@ -98,24 +114,20 @@ def pairs(spec: Calibration, posterior: pd.DataFrame, path: Path, top: int = 3) 
             r = c[0, 1] / np.sqrt(c[0, 0] * c[1, 1]) if c[0, 0] > 0 and c[1, 1] > 0 else 0.0
             pairs_found.append((abs(r), r, a, b))
     chosen = sorted(pairs_found, reverse=True)[:top] or []
-    fig, axes = plt.subplots(
-        1, max(len(chosen), 1), figsize=(3.2 * max(len(chosen), 1), 3.0), squeeze=False
-    )
+    fig = _figure(3.2 * max(len(chosen), 1), 3.0)
+    axes = fig.subplots(1, max(len(chosen), 1), squeeze=False)
     for ax, (_, r, a, b) in zip(axes[0], chosen, strict=False):
-        ax.scatter(posterior[a], posterior[b], s=8 + 200 * w / w.max(), alpha=0.5)
+        ax.scatter(posterior[a], posterior[b], s=8 + 200 * w / w.max(), alpha=0.5, color=NO_BLOC)
         ax.set_xlabel(a, fontsize=8)
         ax.set_ylabel(b, fontsize=8)
         ax.set_title(f"r = {r:+.2f}", fontsize=9)
         ax.tick_params(labelsize=7)
     fig.suptitle("Most correlated parameter pairs in the posterior", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return fig
 
 
 def predictive(spec: Calibration, posterior: pd.DataFrame, target: Target, path: Path) -> None:
     """Posterior-predictive changes since the window's start: regions and named nations."""
-    plt = _plt()
     sims = np.stack(
         [
             target.simulate(theta, 1)[..., 0]
@@ -123,13 +135,20 @@ def predictive(spec: Calibration, posterior: pd.DataFrame, target: Target, path:
         ],
         axis=-1,
     )  # dates x scored x draws
+    _save(predictive_figure(spec.name, target, sims), path)
+
+
+def predictive_figure(name: str, target: Target, sims: np.ndarray):
+    """The figure of ``predictive`` from simulated changes ``sims`` (dates x scored x draws).
+    Observed changes in OBSERVED (near-black: the observed history is neither side's)."""
+    from sim.viz.colors import OBSERVED
+
     when = [target.start, *target.dates]
     regions = np.unique(target.regions)
     iso3 = target.world.iso3[target.scored]
     named = [c for c in NAMED if c in set(iso3)]
-    fig, axes = plt.subplots(
-        2, max(len(regions), len(named) // 2), figsize=(16, 6.5), squeeze=False
-    )
+    fig = _figure(16, 6.5)
+    axes = fig.subplots(2, max(len(regions), len(named) // 2), squeeze=False)
     for ax, region in zip(axes[0], regions, strict=False):
         rows = target.regions == region
         sim_mean = sims[:, rows, :].mean(axis=1)
@@ -138,7 +157,7 @@ def predictive(spec: Calibration, posterior: pd.DataFrame, target: Target, path:
         ax.fill_between(
             when, [0, *lo], [0, *hi], color="#999999", alpha=0.4, label="posterior 5-95%"
         )
-        ax.plot(when, [0, *obs], "o-", color="#1f77b4", label="observed")
+        ax.plot(when, [0, *obs], "o-", color=OBSERVED, label="observed", gid="observed")
         ax.axhline(0, color="#555555", lw=0.8, ls=":")
         ax.set_title(f"{region}: mean change", fontsize=9)
         ax.tick_params(labelsize=7, axis="both")
@@ -147,19 +166,15 @@ def predictive(spec: Calibration, posterior: pd.DataFrame, target: Target, path:
         col = int(np.flatnonzero(iso3 == code)[0])
         lo, hi = np.quantile(sims[:, col, :], [0.05, 0.95], axis=1)
         ax.fill_between(when, [0, *lo], [0, *hi], color="#999999", alpha=0.4)
-        ax.plot(when, [0, *target.observed_change[:, col]], "o-", color="#1f77b4")
+        ax.plot(when, [0, *target.observed_change[:, col]], "o-", color=OBSERVED, gid="observed")
         ax.axhline(0, color="#555555", lw=0.8, ls=":")
         ax.set_title(f"{code}: change", fontsize=9)
         ax.tick_params(labelsize=7)
         ax.tick_params(axis="x", labelrotation=45)
     axes[0][0].legend(fontsize=7)
     axes[0][0].set_ylabel("alignment change (China +)")
-    fig.suptitle(
-        f"{spec.name}: posterior predictive vs observed, {target.start}..{target.dates[-1]}"
-    )
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    fig.suptitle(f"{name}: posterior predictive vs observed, {target.start}..{target.dates[-1]}")
+    return fig
 
 
 def figures(spec: Calibration, folder: Path, posterior: pd.DataFrame, target: Target) -> None:

@@ -430,7 +430,7 @@ def response_curves(frame: pd.DataFrame, names: list[str], outcome: str) -> Figu
     The first parameter gets one line per level of the second (an interaction plot) when the
     second has few levels; every other panel averages the point means over the other
     parameters (a main-effect curve)."""
-    fig = Figure(figsize=(4.4 * max(1, len(names)), 3.6))
+    fig = Figure(figsize=(4.4 * max(1, len(names)), 3.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, max(1, len(names)), squeeze=False)[0])
     numeric = [name for name in names if _numeric(frame, name)]
     by_level = (
@@ -438,16 +438,13 @@ def response_curves(frame: pd.DataFrame, names: list[str], outcome: str) -> Figu
         if len(numeric) >= 2 and numeric[0] == names[0] and 1 < frame[numeric[1]].nunique() <= 8
         else None
     )
-    colours = [
-        "#2166ac",
-        "#4393c3",
-        "#92c5de",
-        "#f4a582",
-        "#d6604d",
-        "#b2182b",
-        "#67001f",
-        "#053061",
-    ]
+    from matplotlib import colormaps
+
+    from sim.viz.colors import outcome_colour
+
+    # levels of a parameter are ordered, not sides: a sequential palette, never blue against red
+    colours = colormaps["viridis"](np.linspace(0.0, 0.85, 8))
+    colour = outcome_colour(outcome)  # red only for a China-led bloc's outcome, blue for US-led
     for k, (ax, name) in enumerate(zip(axes, names, strict=False)):
         if k == 0 and by_level is not None:
             for colour, (level, group) in zip(
@@ -464,8 +461,8 @@ def response_curves(frame: pd.DataFrame, names: list[str], outcome: str) -> Figu
             line = frame.groupby(name, sort=True)[["mean", "ci95_low", "ci95_high"]].mean()
             x = line.index.to_numpy()
             if _numeric(frame, name):
-                ax.fill_between(x, line["ci95_low"], line["ci95_high"], color="#b2182b", alpha=0.3)
-                ax.plot(x, line["mean"], marker="o", color="#b2182b")
+                ax.fill_between(x, line["ci95_low"], line["ci95_high"], color=colour, alpha=0.3)
+                ax.plot(x, line["mean"], marker="o", color=colour, gid=f"mean-{name}")
             else:
                 positions = np.arange(len(x))
                 ax.errorbar(
@@ -473,7 +470,7 @@ def response_curves(frame: pd.DataFrame, names: list[str], outcome: str) -> Figu
                     line["mean"],
                     yerr=[line["mean"] - line["ci95_low"], line["ci95_high"] - line["mean"]],
                     fmt="o",
-                    color="#b2182b",
+                    color=colour,
                 )
                 ax.set_xticks(positions, [str(v) for v in x], rotation=30)
             if len(names) > 1:
@@ -549,16 +546,19 @@ def _panel_grid(count: int, width: float, height: float, **kwargs: Any) -> tuple
 
 def scatter_panels(frame: pd.DataFrame, names: list[str], outcome: str) -> Figure:
     """Sampled designs: each point's mean against each parameter, with a binned-mean line."""
+    from sim.viz.colors import outcome_colour
+
+    colour = outcome_colour(outcome)
     fig, axes = _panel_grid(len(names), 3.8, 3.0, sharey=True)
     for ax, name in zip(axes, names, strict=True):
         x, y = frame[name].to_numpy(), frame["mean"].to_numpy()
-        ax.scatter(x, y, s=5, alpha=0.3, color="#2166ac", linewidths=0)
+        ax.scatter(x, y, s=5, alpha=0.25, color=colour, linewidths=0)
         if _numeric(frame, name) and len(np.unique(x)) > 10:
             edges = np.quantile(x, np.linspace(0, 1, 11))
             index = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, 9)
             centres = [x[index == b].mean() for b in range(10) if (index == b).any()]
             means = [np.nanmean(y[index == b]) for b in range(10) if (index == b).any()]
-            ax.plot(centres, means, color="#b2182b", lw=2, label="binned mean")
+            ax.plot(centres, means, color=colour, lw=2.5, label="binned mean", gid="binned")
         ax.set_xlabel(name)
         ax.set_ylabel(outcome)
         ax.grid(alpha=0.3)
@@ -595,6 +595,8 @@ def sensitivity_bars(indices: pd.DataFrame, method: str) -> Figure:
     outcomes = list(dict.fromkeys(indices["outcome"]))
     parameters = list(dict.fromkeys(indices["parameter"]))
     fig, axes = _panel_grid(len(outcomes), 4.2, 0.35 * len(parameters) + 1.4, sharey=True)
+    from sim.viz.colors import NO_BLOC
+
     first, second = ("S1", "ST") if method == "sobol" else ("mu_star", "sigma")
     y = np.arange(len(parameters))
     for ax, outcome in zip(axes, outcomes, strict=True):
@@ -605,7 +607,7 @@ def sensitivity_bars(indices: pd.DataFrame, method: str) -> Figure:
             if f"{column}_conf" in frame
         }
         ax.barh(
-            y - 0.2, frame[first], height=0.4, xerr=errors.get(first), label=first, color="#2166ac"
+            y - 0.2, frame[first], height=0.4, xerr=errors.get(first), label=first, color=NO_BLOC
         )
         ax.barh(
             y + 0.2,
@@ -613,7 +615,7 @@ def sensitivity_bars(indices: pd.DataFrame, method: str) -> Figure:
             height=0.4,
             xerr=errors.get(second),
             label=second,
-            color="#b2182b",
+            color="#80cdc1",  # a light NO_BLOC: indices are no side's
         )
         ax.set_yticks(y, parameters)
         ax.invert_yaxis()

@@ -122,10 +122,7 @@ def box_frame(limits: pd.DataFrame, full: pd.DataFrame) -> pd.DataFrame:
 def write(result: Discovery, folder: Path) -> list[Path]:
     """peeling_trajectory.csv, box.csv, discovery.json (the condition and the chosen box's
     coverage and density) and the trade-off figure."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / "peeling_trajectory.csv", folder / "box.csv", folder / "tradeoff.png"]
@@ -142,7 +139,18 @@ def write(result: Discovery, folder: Path) -> list[Path]:
     }
     (folder / "discovery.json").write_text(json.dumps(summary, indent=2) + "\n")
     paths.append(folder / "discovery.json")
-    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    fig = tradeoff_figure(result)
+    FigureCanvasAgg(fig)
+    fig.savefig(paths[2], dpi=110)
+    return paths
+
+
+def tradeoff_figure(result: Discovery):
+    """PRIM's peeling trajectory (coverage against density), the reported box ringed."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(5.5, 4.2), layout="constrained")
+    ax = fig.subplots()
     points = ax.scatter(
         result.trajectory["coverage"],
         result.trajectory["density"],
@@ -155,7 +163,7 @@ def write(result: Discovery, folder: Path) -> list[Path]:
         [chosen["density"]],
         s=120,
         facecolors="none",
-        edgecolors="#c44e52",
+        edgecolors="black",  # a highlight, not the China-led bloc's red
         label="box reported",
     )
     fig.colorbar(points, ax=ax, label="restricted parameters")
@@ -163,7 +171,4 @@ def write(result: Discovery, folder: Path) -> list[Path]:
     ax.set_ylabel("density (share of the box that are cases)")
     ax.set_title(f"PRIM peeling trajectory: {result.condition}", fontsize=10)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(paths[2], dpi=110)
-    plt.close(fig)
-    return paths
+    return fig

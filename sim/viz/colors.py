@@ -26,6 +26,13 @@ BLOC_LABELS: dict[int, str] = {
     CHINA_BLOC: "China-led",
 }
 BLOC_KEYS: dict[int, str] = {US_BLOC: "us", NON_ALIGNED: "nonaligned", CHINA_BLOC: "china"}
+#: Observed history (UN votes, the calibration targets) is drawn in one neutral near-black that
+#: is neither side's colour: the old matplotlib default blue (#1f77b4) read as "the US side".
+OBSERVED = "#222222"
+#: A model outcome that measures no bloc (joint-response support, the Security Council pass
+#: probability, a region's mean alignment): a teal that is neither side's colour, nor the
+#: non-aligned grey, nor OBSERVED.
+NO_BLOC = "#01665e"
 MISSING = "#e0e0e0"
 #: The map's sea and the borders between nations. The palette's middle (alignment 0) is
 #: near-white, so the sea must not be: a mid blue-grey, darker than every light tint of the
@@ -54,3 +61,13 @@ def sequential_rgb(fraction: np.ndarray) -> np.ndarray:
     f = np.clip(np.asarray(fraction, dtype=float), 0.0, 1.0)[..., None]
     white, dark = np.array([255.0, 255.0, 255.0]), np.array([45.0, 30.0, 80.0])
     return (white + (dark - white) * f).round().astype(np.uint8)
+
+
+def outcome_colour(outcome: str) -> str:
+    """The line colour of a model outcome, from its name: a bloc's outcome (``china_...``,
+    ``us_...``, ``nonaligned_...``) in that bloc's colour, any other in NO_BLOC, so that red
+    always means the China-led bloc and blue the US-led one."""
+    for code, key in BLOC_KEYS.items():
+        if outcome.startswith(f"{key}_"):
+            return BLOC_COLOURS[code]
+    return NO_BLOC
