@@ -595,3 +595,18 @@ def test_time_axes_are_labelled_with_dates():
     history = [np.linspace(-1, 1, 30)] * 25
     heat = labels(heatmap_svg(history, start="2023-01-01"))
     assert "2024-01" in heat and any(text.startswith("date;") for text in heat)
+
+
+def test_a_charts_two_axis_ends_never_read_the_same():
+    """Issue 12 screenshots: a pass probability between 0.0116 and 0.0124 had "0.012" at both
+    ends of its axis; whole-number series (switches) had "0.000"."""
+    from sim.viz.charts import axis_labels, line_svg
+
+    assert axis_labels(0.0116, 0.0124) == ("0.0116", "0.0124")
+    assert axis_labels(0.0, 1.0) == ("0", "1")
+    assert axis_labels(0.595, 0.597) == ("0.595", "0.597")
+    for lo, hi in [(1.7301, 1.7342), (0.64271, 0.64279), (-0.0651, -0.0649), (102.0, 105.0)]:
+        low, high = axis_labels(lo, hi)
+        assert low != high and float(low) <= float(high), (lo, hi)
+    svg = line_svg([0, 1, 2], [0.0116, 0.012, 0.0124], "p", "2023-01-01")
+    assert ">0.0116</text>" in svg and ">0.0124</text>" in svg

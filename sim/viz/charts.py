@@ -406,21 +406,37 @@ def line_svg(
             f'stroke="{REFERENCE_COLOUR}" stroke-width="1.4" stroke-dasharray="5,3">'
             f"<title>{escape(reference.label)}</title></polyline>"
         )
+    lo_label, hi_label = axis_labels(lo, hi)
     body = (
         f'<rect x="{x0}" y="{y0}" width="{w}" height="{h}" fill="#fafafa" stroke="#ddd"/>'
         f"{overlays}{threshold_lines}{_event_lines(events, x, y0, y0 + h, first, last)}"
         f'<polyline points="{points}" fill="none" stroke="#333" stroke-width="1.6"/>{marker}'
         f'<text x="{x0 - 4}" y="{y0 + 4}" text-anchor="end" font-family="sans-serif" '
-        f'font-size="11" fill="#444">{_fmt(hi)}</text>'
+        f'font-size="11" fill="#444">{hi_label}</text>'
         f'<text x="{x0 - 4}" y="{y0 + h}" text-anchor="end" font-family="sans-serif" '
-        f'font-size="11" fill="#444">{_fmt(lo)}</text>'
+        f'font-size="11" fill="#444">{lo_label}</text>'
         f'<text x="{x0 + w}" y="{y0 - 5}" text-anchor="end" font-family="sans-serif" '
         f'font-size="12" fill="#222">now {_fmt(float(vals[-1]))}</text>' + "".join(ticks)
     )
     return _svg(body, title, width, height)
 
 
+def axis_labels(lo: float, hi: float) -> tuple[str, str]:
+    """The y axis's two end labels, with as many significant digits as it takes to tell them
+    apart (a range of 0.0116-0.0124 was labelled "0.012" at both ends), whole numbers as such."""
+    if float(lo).is_integer() and float(hi).is_integer():
+        return f"{lo:.0f}", f"{hi:.0f}"
+    low, high = _fmt(lo), _fmt(hi)
+    digits = 3
+    while low == high and digits <= 10:
+        low, high = f"{lo:.{digits}g}", f"{hi:.{digits}g}"
+        digits += 1
+    return low, high
+
+
 def _fmt(value: float) -> str:
+    if value == 0:
+        return "0"
     if abs(value) >= 100:
         return f"{value:.0f}"
     if abs(value) >= 1:

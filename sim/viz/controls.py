@@ -162,9 +162,11 @@ def ParameterCard(state: ExplorerState) -> None:
             with solara.Tooltip(specs[name]["help"]), solara.Div():
                 UserInputs({name: spec}, on_change=on_change)
             if name in schedule:
+                # pulled up to its slider and spaced from the next label, so it reads as the
+                # slider above's note, not the one below's (issue 12 screenshots)
                 solara.Text(
-                    "The scenario changes this: " + "; ".join(schedule[name]),
-                    style="font-size:12px;color:#8a5a00;margin:-6px 0 6px 0",
+                    "\u2191 the scenario changes this: " + "; ".join(schedule[name]),
+                    style="display:block;font-size:12px;color:#8a5a00;margin:-10px 0 14px 0",
                 ).meta(ref=f"schedule-{name}")
 
     with solara.Card("Parameters", style={"margin-bottom": "8px"}):
