@@ -66,7 +66,11 @@ if TYPE_CHECKING:
     from sim.model import CyberBlocModel
 
 CARD_STYLE = {"margin": "0 0 12px 0"}
-MOVES_NUMBER_X = 292  # the numbers' column in _moves_svg, right of the widest bar (x 278)
+MOVES_NUMBER_X = 222  # the numbers' column in _moves_svg, right of the widest bar (x 212)
+#: _moves_svg's canvas: names right-aligned at x 86, bars in x 96-212 (zero at 154), numbers
+#: from x 222. Narrow (290 units) so that in the network tab's side card (about 250 px) its
+#: 13-unit text is still 11 px; capped at 350 px wide, at most 16 px on a wide screen.
+MOVES_WIDTH, MOVES_MAX_PX = 290, 350
 
 
 def model_event_marks(model: CyberBlocModel) -> list[EventMark]:
@@ -212,26 +216,26 @@ def WorldMapView(
 
 def _moves_svg(moves: np.ndarray) -> str:
     """Horizontal bars: each mechanism's share of the nation's last move (signed). The bars
-    live in their own band (x 120-280, zero at 200) and the numbers in a column to the right of
-    it, so a long bar never covers a number (issue 12)."""
+    live in their own band and the numbers in a column to the right of it, so a long bar never
+    covers a number (issue 12)."""
     scale = max(float(np.abs(moves).max()), 1e-12)
-    zero, half = 200, 78
+    zero, half = 154, 58
     rows = []
     for k, (name, value) in enumerate(zip(MECHANISMS, moves, strict=True)):
         y, width = 4 + k * 20, half * abs(value) / scale
         x = zero if value >= 0 else zero - width
         colour = BLOC_COLOURS[1] if value > 0 else BLOC_COLOURS[-1]
         rows.append(
-            f'<text x="110" y="{y + 12}" text-anchor="end" font-size="12" fill="#333">{name}</text>'
+            f'<text x="86" y="{y + 12}" text-anchor="end" font-size="13" fill="#333">{name}</text>'
             f'<rect x="{x:.1f}" y="{y}" width="{width:.1f}" height="14" fill="{colour}"/>'
-            f'<text x="{MOVES_NUMBER_X}" y="{y + 12}" font-size="12" fill="#333" '
+            f'<text x="{MOVES_NUMBER_X}" y="{y + 12}" font-size="13" fill="#333" '
             f'font-family="monospace">{value:+.5f}</text>'
         )
     body = f'<line x1="{zero}" x2="{zero}" y1="0" y2="104" stroke="#999"/>' + "".join(rows)
     label = "; ".join(f"{n} {v:+.5f}" for n, v in zip(MECHANISMS, moves, strict=True))
     return (
-        f'<svg viewBox="0 0 380 106" width="100%" style="max-width:440px" role="img" '
-        f'aria-label="{escape(label)}">{body}</svg>'
+        f'<svg viewBox="0 0 {MOVES_WIDTH} 106" width="100%" style="max-width:{MOVES_MAX_PX}px" '
+        f'role="img" aria-label="{escape(label)}">{body}</svg>'
     )
 
 
@@ -271,6 +275,8 @@ def NationDetail(
                 events=chart_marks(model_event_marks(model), len(path) - 1),
                 reference=_pinned_nation_path(pinned, selected),
             ),
+            # a 300-unit canvas: capped so its 11-unit text stays under 16 px in a wide card
+            style="max-width:420px",
         ).meta(ref="nation-path")
         solara.Text("What moved it in total since month 0:")
         solara.HTML(tag="div", unsafe_innerHTML=_moves_svg(totals)).meta(ref="nation-totals")
