@@ -352,6 +352,16 @@ def discovery():
     return Discovery("china_gdp_share > 0.33", 40, 100, trajectory, box, 2)
 
 
+def test_the_peeling_trajectory_colours_a_count_in_whole_numbers():
+    from sim.sweep.discovery import tradeoff_figure
+
+    fig = tradeoff_figure(discovery())
+    bar = fig.axes[-1]  # the colour bar's axes
+    ticks = [t.get_text() for t in bar.get_yticklabels()]
+    assert ticks == ["0", "1", "2"]
+    assert bar.get_ylabel() == "inputs the box restricts"
+
+
 def every_figure(frames) -> dict:
     """A builder per figure the project writes (grep savefig sim), on small made-up inputs."""
     import numpy as np

@@ -147,15 +147,20 @@ def write(result: Discovery, folder: Path) -> list[Path]:
 
 def tradeoff_figure(result: Discovery):
     """PRIM's peeling trajectory (coverage against density), the reported box ringed."""
+    from matplotlib.colors import BoundaryNorm
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(5.5, 4.2), layout="constrained")
     ax = fig.subplots()
+    # a count: one colour per whole number, ticks on whole numbers (not 0.25, 0.5, ...)
+    top = int(result.trajectory["res_dim"].max())
+    norm = BoundaryNorm(np.arange(-0.5, top + 1.5), 256)
     points = ax.scatter(
         result.trajectory["coverage"],
         result.trajectory["density"],
         c=result.trajectory["res_dim"],
         cmap="viridis",
+        norm=norm,
     )
     chosen = result.trajectory.iloc[result.chosen]
     ax.scatter(
@@ -166,7 +171,7 @@ def tradeoff_figure(result: Discovery):
         edgecolors="black",  # a highlight, not the China-led bloc's red
         label="box reported",
     )
-    fig.colorbar(points, ax=ax, label="restricted parameters")
+    fig.colorbar(points, ax=ax, ticks=range(top + 1), label="inputs the box restricts")
     ax.set_xlabel("coverage (share of cases inside the box)")
     ax.set_ylabel("density (share of the box that are cases)")
     ax.set_title(f"PRIM peeling trajectory: {result.condition}", fontsize=10)
