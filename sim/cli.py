@@ -585,10 +585,7 @@ def forecast(
             "draws": draws,
             "seeds": seeds,
             "members": draws * seeds,
-            "member_seed_rule": (
-                "member (d, k) = draw d, seed index k: numpy.random.default_rng(63 bits of "
-                f"SeedSequence(scenario seed, spawn_key=({fc.FORECAST_STREAM}, d, k)))"
-            ),
+            "member_seed_rule": fc.member_seed_rule("scenario seed"),
             "posterior": str(source),
             "posterior_sha256": result.posterior_sha256,
             "held_fixed": list(result.held_fixed),
@@ -744,6 +741,8 @@ def compare(
         with atomic_dir(target) as folder:
             extra: dict = {}
             if draws:
+                from sim.forecast import member_seed_rule
+
                 with progress_bar(quiet) as progress:
                     task = progress.add_task(
                         "members (scenarios x draws x seeds)", total=len(resolved) * draws * seeds
@@ -763,9 +762,8 @@ def compare(
                     "posterior_sha256": posterior_runs.posterior_sha256,
                     "held_fixed": posterior_runs.held_fixed,
                     "parameter_set": parameter_set(POSTERIOR_DRAWS, posterior=source),
-                    "seeds": "member (d, k) = draw d, seed index k: "
-                    "numpy.random.default_rng(63 bits of SeedSequence(master, spawn_key=(9, d, "
-                    f"k))), master = {master} (sim.forecast.member_seed); draws keyed by master",
+                    "seeds": f"{member_seed_rule('master')}, master = {master} "
+                    "(sim.forecast.member_seed); draws keyed by master",
                 }
             else:
                 runs = run_study_with_progress(

@@ -109,6 +109,14 @@ def member_seed(master_seed: int, draw: int, seed_index: int) -> int:
     return ((high << 32) | low) >> 1
 
 
+def member_seed_rule(master: str) -> str:
+    """``member_seed`` in words, for manifests (``master`` names the master seed)."""
+    return (
+        "member (d, k) = draw d, seed index k: numpy.random.default_rng(63 bits of "
+        f"SeedSequence({master}, spawn_key=({FORECAST_STREAM}, d, k)))"
+    )
+
+
 def forecast(
     resolved: ResolvedScenario,
     draws: int = DEFAULT_DRAWS,

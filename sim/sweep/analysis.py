@@ -595,7 +595,7 @@ def sensitivity_bars(indices: pd.DataFrame, method: str) -> Figure:
     outcomes = list(dict.fromkeys(indices["outcome"]))
     parameters = list(dict.fromkeys(indices["parameter"]))
     fig, axes = _panel_grid(len(outcomes), 4.2, 0.35 * len(parameters) + 1.4, sharey=True)
-    from sim.viz.colors import NO_BLOC
+    from sim.viz.colors import NO_BLOC, NO_BLOC_LIGHT
 
     first, second = ("S1", "ST") if method == "sobol" else ("mu_star", "sigma")
     y = np.arange(len(parameters))
@@ -615,7 +615,7 @@ def sensitivity_bars(indices: pd.DataFrame, method: str) -> Figure:
             height=0.4,
             xerr=errors.get(second),
             label=second,
-            color="#80cdc1",  # a light NO_BLOC: indices are no side's
+            color=NO_BLOC_LIGHT,  # indices are no side's
         )
         ax.set_yticks(y, parameters)
         ax.invert_yaxis()

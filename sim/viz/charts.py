@@ -300,8 +300,9 @@ def heatmap_svg(
     start: str | None = None,
 ) -> str:
     """The alignment distribution over time: one column per step, one row per alignment bin
-    (China at the top), darker = more nations; the time axis dated from ``start`` if given. A tiny PNG (steps x bins pixels) inside an SVG
-    with axes; the browser scales it without smoothing."""
+    (China at the top), darker = more nations; the time axis dated from ``start`` if given. A
+    tiny PNG (steps x bins pixels) inside an SVG with axes; the browser scales it without
+    smoothing."""
     x0, y0, w, h = _plot_box(width, height)
     font = _font(font_size)
     density = density_rows(history)

@@ -33,6 +33,8 @@ OBSERVED = "#222222"
 #: probability, a region's mean alignment): a teal that is neither side's colour, nor the
 #: non-aligned grey, nor OBSERVED.
 NO_BLOC = "#01665e"
+#: A lighter NO_BLOC, for a second series of no side next to a NO_BLOC one.
+NO_BLOC_LIGHT = "#80cdc1"
 MISSING = "#e0e0e0"
 #: The map's sea and the borders between nations. The palette's middle (alignment 0) is
 #: near-white, so the sea must not be: a mid blue-grey, darker than every light tint of the

@@ -137,6 +137,11 @@ def settings_from_params(params: ModelParams) -> dict[str, float]:
     return values
 
 
+def same_value(a: float, b: float) -> bool:
+    """Equal up to float rounding: a browser slider sends 0.33000000000000002 for 0.33."""
+    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)
+
+
 def overrides_from_settings(settings: dict[str, Any], params: ModelParams) -> list[str]:
     """``--set`` assignments for the slider values that differ from ``params``."""
     current = settings_from_params(params)
@@ -146,15 +151,15 @@ def overrides_from_settings(settings: dict[str, Any], params: ModelParams) -> li
             continue
         if not isinstance(value, int | float) or isinstance(value, bool):
             raise ValueError(f"{name}: expected a number, got {value!r}")
-        if not math.isclose(float(value), current[name], rel_tol=1e-12, abs_tol=1e-15):
+        if not same_value(float(value), current[name]):
             overrides.append(f"parameters.{name}={_yaml_number(float(value))}")
     return overrides
 
 
 def settings_differ(wanted: dict[str, Any], running: dict[str, Any]) -> bool:
     """Whether a Reset with ``wanted`` would build another run than ``running``: another
-    scenario or seed, or a slider further than float rounding from the running value (a slider
-    sends 0.33000000000000002 for 0.33)."""
+    scenario or seed, or a slider further than float rounding from the running value
+    (``same_value``)."""
     if wanted.keys() != running.keys():
         return True
     for name, value in wanted.items():
@@ -163,7 +168,7 @@ def settings_differ(wanted: dict[str, Any], running: dict[str, Any]) -> bool:
             isinstance(v, int | float) and not isinstance(v, bool) for v in (value, other)
         )
         if numbers and name != "seed":
-            if not math.isclose(float(value), float(other), rel_tol=1e-12, abs_tol=1e-15):
+            if not same_value(float(value), float(other)):
                 return True
         elif value != other:
             return True
