@@ -199,6 +199,15 @@ def test_out_option_and_sweep_folder_guard(folders, tmp_path):
         app, ["report", str(folders["run"]), "--out", str(tmp_path / "no" / "x.html")]
     )
     assert missing.exit_code == 2 and len(missing.stderr.strip().splitlines()) == 1
+    # written again: the command replaces its own page, never a file it did not write
+    again, _ = report(folders["compare"], "--out", str(target))
+    assert again == target
+    mine = tmp_path / "notes.html"
+    mine.write_text("<html>my own notes</html>")
+    refused = runner.invoke(app, ["report", str(folders["compare"]), "--out", str(mine)])
+    assert refused.exit_code == 2 and "is not a page run.py report wrote" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert mine.read_text() == "<html>my own notes</html>"
 
 
 def _bad_folders(tmp_path: Path) -> dict[str, Path]:

@@ -84,13 +84,34 @@ def render(report: Report) -> str:
     return environment.get_template("report.html.j2").render(report=report)
 
 
+#: The mark every page carries (templates/report.html.j2); older pages start their title so.
+GENERATOR = '<meta name="generator" content="cyberbloc run.py report">'
+OLD_TITLE = "<title>cyberbloc "
+
+
+def written_by_report(path: Path) -> bool:
+    """Whether ``path`` is a page this command wrote, so that writing it again replaces only
+    the command's own output, never a file of the user's that happens to have the name."""
+    if not path.is_file():
+        return False
+    with open(path, encoding="utf-8", errors="replace") as stream:
+        head = stream.read(4096)
+    return GENERATOR in head or (OLD_TITLE in head and " report: " in head)
+
+
 def output_path(folder: Path, kind: str, out: Path | None) -> Path:
-    """Where the page goes; refuses a name in a sweep folder that pandas would read as a part."""
+    """Where the page goes; refuses a name in a sweep folder that pandas would read as a part,
+    and an existing file this command did not write."""
     target = Path(out) if out is not None else folder / DEFAULT_NAME[kind]
     if target.is_dir():
         raise ReportError(f"{target}: is a folder; --out takes a file name")
     if not target.parent.is_dir():
         raise ReportError(f"{target}: no folder {target.parent} to write it in")
+    if target.exists() and not written_by_report(target):
+        raise ReportError(
+            f"{target}: exists and is not a page run.py report wrote; it is left as it is "
+            "(choose another --out)"
+        )
     if (
         kind == "sweep"
         and target.parent.resolve() == folder.resolve()
