@@ -399,6 +399,9 @@ def every_figure(frames) -> dict:
         "calibration_pairs": lambda: report.pairs_figure(
             calibration_spec(), calibration_posterior()
         ),
+        "calibration_one_pair": lambda: report.pairs_figure(  # a two-parameter fit: one panel
+            calibration_spec(), calibration_posterior(), top=1
+        ),
         "calibration_predictive": lambda: report.predictive_figure(
             "history_2011_2019", fake_target(), np.zeros((2, 3, 5))
         ),
@@ -428,7 +431,8 @@ def every_figure(frames) -> dict:
 
 FIGURES = [
     "bloc_shares", "alignment_heatmap", "world_map", "watch", "forecast", "hindcast_regions",
-    "compare", "calibration_marginals", "calibration_pairs", "calibration_predictive",
+    "compare", "calibration_marginals", "calibration_pairs", "calibration_one_pair",
+    "calibration_predictive",
     "sweep_response_interaction", "sweep_response_categorical", "sweep_heatmap", "sweep_scatter",
     "sweep_scenarios", "sweep_sensitivity", "sweep_discovery",
 ]  # fmt: skip

@@ -114,7 +114,7 @@ def pairs_figure(spec: Calibration, posterior: pd.DataFrame, top: int = 3):
             r = c[0, 1] / np.sqrt(c[0, 0] * c[1, 1]) if c[0, 0] > 0 and c[1, 1] > 0 else 0.0
             pairs_found.append((abs(r), r, a, b))
     chosen = sorted(pairs_found, reverse=True)[:top] or []
-    fig = _figure(3.2 * max(len(chosen), 1), 3.0)
+    fig = _figure(max(3.2 * len(chosen), 4.8), 3.0)  # one panel: still room for the title
     axes = fig.subplots(1, max(len(chosen), 1), squeeze=False)
     for ax, (_, r, a, b) in zip(axes[0], chosen, strict=False):
         ax.scatter(posterior[a], posterior[b], s=8 + 200 * w / w.max(), alpha=0.5, color=NO_BLOC)
