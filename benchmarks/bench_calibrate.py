@@ -4,16 +4,16 @@ Issue 9, section 5. Ways to run N nine-year (108-month, 2011-2020) hindcasts, ea
 parameter set (drawn from the calibration priors) and its own seed, measured in this process one
 after the other:
 
-* ``calibration loop``: one run per call (``sim.calibrate.target.Target.simulate``, anchors per
+* ``calibration loop``: one run per call (``sim.history.calibrate.target.Target.simulate``, anchors per
   parameter set), what pyabc's own samplers ask for;
 * ``pyabc single-core``: a real ABC-SMC (pyabc, ``SingleCoreSampler``) on the 2011-2020 target
   with the same five priors, population N/2, two generations: hindcasts per second *inside* the
   calibration, pyabc's proposals, distances, weights and database included;
-* ``pyabc batched, P proc``: the same ABC-SMC with ``sim.calibrate.batch.StackedBatchSampler``
+* ``pyabc batched, P proc``: the same ABC-SMC with ``sim.history.calibrate.batch.StackedBatchSampler``
   (``run.py calibrate``'s default) on P processes; bit-identical posterior to single-core. Its
   rate counts every hindcast simulated, including those looked ahead past the last acceptance
   (the waste is printed); "evaluated/s" is what pyabc evaluated;
-* ``stacked``: the same N runs as one array (``sim.ensemble.run_stacked``), what a batch
+* ``stacked``: the same N runs as one array (``sim.engine.ensemble.run_stacked``), what a batch
   sampler calls;
 * ``bare loop``: the physical limit: the update arithmetic written as a tight in-place numpy loop
   over a dense peer matrix with all constants precomputed, one generator per run, no events, no
@@ -42,14 +42,14 @@ from datetime import date
 
 import numpy as np
 
-from sim.calibrate import run as calibrate_run
-from sim.calibrate.batch import StackedBatchSampler
-from sim.calibrate.spec import Calibration
-from sim.calibrate.target import Target
-from sim.dynamics import prepare
-from sim.ensemble import run_stacked
-from sim.network import influence_matrix, row_normalise
-from sim.params import ModelParams
+from sim.engine.dynamics import prepare
+from sim.engine.ensemble import run_stacked
+from sim.engine.params import ModelParams
+from sim.history.calibrate import run as calibrate_run
+from sim.history.calibrate.batch import StackedBatchSampler
+from sim.history.calibrate.target import Target
+from sim.inputs.calibration import Calibration
+from sim.world.network import influence_matrix, row_normalise
 
 STEPS = 108  # 2011-01-01 to 2020-01-01: the whole observed record
 TEN_YEARS = 120
@@ -177,7 +177,7 @@ def memory_over_generations(generations: int, workers: int) -> None:
 
     import psutil
 
-    from sim.calibrate.spec import load_calibration
+    from sim.inputs.calibration import load_calibration
 
     spec, _, text = load_calibration("quick_example")
     algorithm = spec.algorithm.model_copy(

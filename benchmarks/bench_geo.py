@@ -17,8 +17,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from sim.data.nations import load_nations
-from sim.geo import WorldMap, draw_world_map, load_world
+from sim.present.geo import WorldMap, draw_world_map, load_world
+from sim.world.nations import load_nations
 
 
 def main() -> None:

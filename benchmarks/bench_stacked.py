@@ -8,7 +8,7 @@ in this process (``--workers 1``, one BLAS thread, start-up included):
   * unstacked: every design point stepped alone, as a one-column array (what sweeps did before
                issue 9; forced here by a stack width of 1);
   * stacked:   consecutive design points stepped as one array of up to 128 columns, each column
-               with its own parameter set (``sim.stacking``);
+               with its own parameter set (``sim.engine.stacking``);
   * replicate blocks, for scale: a grid of 2 points x POINTS/2 replicates of one parameter set
                each, the layout that was already fast.
 
@@ -37,10 +37,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim.scenario import DEFAULT_SCENARIO  # noqa: E402
-from sim.sweep import driver  # noqa: E402
-from sim.sweep.driver import run_sweep  # noqa: E402
-from sim.sweep.runner import pin_blas_threads  # noqa: E402
+from sim.inputs.scenario import DEFAULT_SCENARIO  # noqa: E402
+from sim.studies.sweep import driver  # noqa: E402
+from sim.studies.sweep.driver import run_sweep  # noqa: E402
+from sim.studies.sweep.runner import pin_blas_threads  # noqa: E402
 
 REPEATS = 3
 VARY = {

@@ -7,7 +7,7 @@ median and minimum time per step of
     its own change in Python from its neighbourhood on a mesa.discrete_space.Network;
   * reference, cached: the same agents with their (peer, weight) lists built once, the fastest
     way to write it per agent in Python (shown so the ratio is not read against a straw man);
-  * kernel:    one call of sim.dynamics.step on all nations (Simulation.step: events, noise,
+  * kernel:    one call of sim.engine.dynamics.step on all nations (Simulation.step: events, noise,
     kernel, blocs);
   * model:     the full CyberBlocModel.step (kernel + all metrics + history + DataCollector);
 
@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sim.model import CyberBlocModel, default_nations
+from sim.mesa.model import CyberBlocModel, default_nations
 from tests.reference_model import ReferenceModel, ReferenceNation
 
 WARMUP, STEPS, REPEATS = 5, 100, 5

@@ -59,10 +59,10 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sim.scenario import DEFAULT_SCENARIO, load_scenario  # noqa: E402
-from sim.sweep.driver import run_sweep  # noqa: E402
-from sim.sweep.seeds import run_generator  # noqa: E402
-from sim.world import World  # noqa: E402
+from sim.inputs.scenario import DEFAULT_SCENARIO, load_scenario  # noqa: E402
+from sim.studies.sweep.driver import run_sweep  # noqa: E402
+from sim.studies.sweep.seeds import run_generator  # noqa: E402
+from sim.world.world import World  # noqa: E402
 
 STEPS = 200
 BUDGETS = [0.5, 1.0, 2.0, 4.0]
@@ -173,7 +173,7 @@ E2E_REPEATS = 2
 BATCH_RUN_SCRIPT = """
 import sys
 import mesa
-from sim.model import CyberBlocModel
+from sim.mesa.model import CyberBlocModel
 budgets, iterations, steps, cores = eval(sys.argv[1])
 rows = mesa.batch_run(
     CyberBlocModel,
@@ -225,8 +225,8 @@ def tight_loop(world: World, params, budget: float, generators: list, steps: int
     targeting base, tie gain), every temporary in its own buffer, every ufunc with ``out=``,
     each run's generator filling its own contiguous row of noise, no events, no bookkeeping,
     no metrics. Returns the final alignment, (n, R) as the sweep holds it."""
-    from sim.dynamics import prepare
-    from sim.network import influence_matrix, row_normalise
+    from sim.engine.dynamics import prepare
+    from sim.world.network import influence_matrix, row_normalise
 
     p = params.replace(china_budget=budget)
     assert p.china_targeting == "africa_arab_need" and p.us_targeting == "drifting"
@@ -331,7 +331,7 @@ def tight_loop_seconds(resolved, runs: int) -> tuple[float, dict[float, np.ndarr
 
 
 def end_to_end(folder: Path, resolved, large: int) -> None:
-    from sim.sweep.executors import default_workers
+    from sim.studies.sweep.executors import default_workers
 
     cores = default_workers()
     print(
@@ -457,7 +457,7 @@ def main() -> None:
     parser.add_argument("--only-e2e", action="store_true", help="only the end-to-end study")
     args = parser.parse_args()
 
-    from sim.sweep.runner import pin_blas_threads
+    from sim.studies.sweep.runner import pin_blas_threads
 
     pin_blas_threads()  # what every sweep worker does; the same for all three here
     resolved = load_scenario(DEFAULT_SCENARIO)
@@ -476,7 +476,7 @@ def main() -> None:
         sweep_s, sweep_runs, out = time_sweep(folder, workers=1)
         loop_s, loop_runs, finals = time_numpy(resolved)
         batch_s, batch_runs = time_batch_run(resolved.nations)
-        from sim.sweep.executors import default_workers
+        from sim.studies.sweep.executors import default_workers
 
         cores = default_workers()
         multi_s, multi_runs, _ = time_sweep(folder, workers=cores) if cores > 1 else (0, 0, None)

@@ -32,12 +32,12 @@ import solara
 from matplotlib.figure import Figure
 from mesa.visualization.utils import force_update, update_counter
 
-from sim.geo import WorldMap
-from sim.viz.comparison import pin, seed_band
-from sim.viz.controls import ScenarioEvents
-from sim.viz.explorer import ExplorerModel
-from sim.viz.snapshot import snapshot
-from sim.viz.views import (
+from sim.present.geo import WorldMap
+from sim.present.viz.comparison import pin, seed_band
+from sim.present.viz.controls import ScenarioEvents
+from sim.present.viz.explorer import ExplorerModel
+from sim.present.viz.snapshot import snapshot
+from sim.present.viz.views import (
     BlocCounts,
     BlocSharesView,
     DistributionView,
@@ -78,10 +78,10 @@ def all_views(model_ref: solara.Reactive[ExplorerModel], pinned, band):
 
 def play_seconds() -> tuple[float, int]:
     """Seconds for the page to play the 120-month baseline at 0 ms pause, one month a frame,
-    through the run controls' play loop (sim.viz.run_controls), and the month reached."""
-    from sim.viz import app as viz_app
-    from sim.viz.run_controls import play_loop
-    from sim.viz.state import use_explorer_state
+    through the run controls' play loop (sim.present.viz.run_controls), and the month reached."""
+    from sim.present.viz import app as viz_app
+    from sim.present.viz.run_controls import play_loop
+    from sim.present.viz.state import use_explorer_state
 
     held = {}
 

@@ -1,5 +1,5 @@
 """Layout checks on a drawn matplotlib Figure: no panel's text intrudes into another panel, and
-no text leaves the figure. Why a helper: every figure the project writes (sim/figures.py,
+no text leaves the figure. Why a helper: every figure the project writes (sim/present/figures/run.py,
 forecast, hindcast, compare, calibration report, sweep analysis and discovery) gets the same
 check, measured on the artists' window extents after a real draw, not on a look at a PNG."""
 

@@ -2,7 +2,7 @@
 neighbours, the way a typical Mesa model is written (agents on a ``mesa.discrete_space.Network``,
 reading their neighbourhood and the edge weights of the graph).
 
-It exists to prove that the array kernel in ``sim.dynamics`` computes the same numbers
+It exists to prove that the array kernel in ``sim.engine.dynamics`` computes the same numbers
 (tests/test_kernel_equivalence.py) and to give the benchmarks their baseline
 (benchmarks/bench_step.py). It shares NO code with production beyond the parameter object: it
 reads the nations table's raw columns and builds its own membership strengths, influence network
@@ -19,7 +19,7 @@ import networkx as nx
 import pandas as pd
 from mesa.discrete_space import FixedAgent, Network
 
-from sim.params import ModelParams
+from sim.engine.params import ModelParams
 
 LEADERS = ("USA", "CHN")
 SCO_ROLES = (("sco_member", 1.0), ("sco_observer", 0.5), ("sco_dialogue_partner", 0.25))

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.scenario import load_scenario
+from sim.inputs.scenario import load_scenario
 
 #: Text with HTML in it: the report must show it as text, never as markup.
 HOSTILE = "Does <script>alert('x')</script> & <b>bold</b> stay text?"

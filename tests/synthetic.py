@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.data.nations import FLAG_COLUMNS
+from sim.world.nations import FLAG_COLUMNS
 
 # The 0/1 columns of the real table (bri_mou, un_charter_friends, p5 play no part in the dynamics).
 FLAGS = [

@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim.calibrate import run as calibrate_run
-from sim.calibrate.spec import CalibrationError, load_calibration
-from sim.calibrate.target import RollingTarget, Target, origin_seed
 from sim.cli import app
-from sim.params import ModelParams
+from sim.engine.params import ModelParams
+from sim.history.calibrate import run as calibrate_run
+from sim.history.calibrate.target import RollingTarget, Target, origin_seed
+from sim.inputs.calibration import CalibrationError, load_calibration
 
 TINY = """name: tiny
 question: q
@@ -203,13 +203,13 @@ def test_calibrate_command_prints_posterior_and_validation(tmp_path):
 
 
 def test_exported_calibration_schema_is_current():
-    from sim.calibrate.spec import json_schema_text
+    from sim.inputs.calibration import json_schema_text
 
     assert Path("docs/calibration.schema.json").read_text() == json_schema_text()
 
 
 def test_measurement_error_of_a_change_has_both_dates_variances():
-    from sim.calibrate.target import measurement_error
+    from sim.history.calibrate.target import measurement_error
 
     se = np.array([[0.03, 0.0], [0.04, 0.0], [0.0, 0.0]])  # start, date 1, date 2
     draws = measurement_error(se, 20_000, np.random.SeedSequence(1))
@@ -220,7 +220,7 @@ def test_measurement_error_of_a_change_has_both_dates_variances():
 
 
 def test_every_library_calibration_file_validates():
-    from sim.calibrate.spec import CALIBRATION_DIR
+    from sim.inputs.calibration import CALIBRATION_DIR
 
     names = {load_calibration(p)[0].name for p in sorted(CALIBRATION_DIR.glob("*.yaml"))}
     assert {"history_2011_2016", "history_2011_2019", "quick_example"} <= names
@@ -267,7 +267,7 @@ def test_batched_sampler_gives_the_single_core_posterior_bit_for_bit(tmp_path, t
     over the workers and drawn ahead (more simulated than judged)."""
     import pyabc
 
-    from sim.calibrate.batch import StackedBatchSampler
+    from sim.history.calibrate.batch import StackedBatchSampler
 
     text = TINY.replace("population: 12, generations: 3", "population: 40, generations: 3")
     spec, _, _ = load_calibration(write(tmp_path, text))
@@ -315,10 +315,10 @@ def test_interrupted_on_two_workers_resumes_to_the_uninterrupted_single_worker_r
 
 
 def test_defaults_are_the_shipped_posteriors_median_to_two_significant_figures():
-    """The calibrated defaults (sim/params.py) are the point estimate of the shipped posterior:
+    """The calibrated defaults (sim/engine/params.py) are the point estimate of the shipped posterior:
     the weighted median of each marginal, recomputed here by sorting (not sim's code path)."""
-    from sim.params import CALIBRATED_DEFAULTS
-    from sim.provenance import POSTERIOR
+    from sim.engine.params import CALIBRATED_DEFAULTS
+    from sim.inputs.provenance import POSTERIOR
 
     posterior = pd.read_parquet(POSTERIOR)
     assert set(CALIBRATED_DEFAULTS) == set(posterior.columns) - {"weight"}

@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.metrics import METRIC_NAMES
-from sim.outputs import atomic_dir
+from sim.engine.metrics import METRIC_NAMES
+from sim.present.outputs import atomic_dir
 
 runner = CliRunner()
 
@@ -198,7 +198,7 @@ def test_list_and_describe_come_from_the_library_and_schema():
 
 
 def test_parameter_docs_are_generated_from_the_schema():
-    from sim.params import parameter_markdown
+    from sim.engine.params import parameter_markdown
 
     assert Path("docs/parameters.md").read_text() == parameter_markdown()
 
@@ -228,7 +228,7 @@ def test_help_loads_no_heavy_module():
     """`run.py --help` starts fast (issue 11 item 8) because the command line imports the model,
     pandas, scipy and numpy only inside the commands that use them; a module-level import of
     any of them would undo that without a timing test noticing on a fast machine."""
-    heavy = ("pandas", "scipy", "numpy", "mesa", "sim.scenario", "sim.model")
+    heavy = ("pandas", "scipy", "numpy", "mesa", "sim.inputs.scenario", "sim.mesa.model")
     assert modules_loaded_by(["--help"], heavy) == []
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 from typer.testing import CliRunner
 
-from sim import compare
 from sim.cli import app
-from sim.scenario import load_scenario
+from sim.inputs.scenario import load_scenario
+from sim.studies import compare
 
 
 def short(tmp_path, name: str, extra: str = "") -> str:
@@ -63,9 +63,9 @@ def test_posterior_comparison_shares_draws_and_seeds_and_each_member_is_its_own_
     posterior parameter the scenario sets itself is held at the scenario's value."""
     import numpy as np
 
-    from sim.forecast import member_seed
-    from sim.simulation import Simulation
-    from sim.world import World
+    from sim.engine.simulation import Simulation
+    from sim.studies.forecast import member_seed
+    from sim.world.world import World
 
     a = load_scenario(short(tmp_path, "a"))
     b = load_scenario(short(tmp_path, "b", "seed: 99\nparameters: {investment_pull: 0.0}\n"))
@@ -85,7 +85,7 @@ def test_posterior_comparison_shares_draws_and_seeds_and_each_member_is_its_own_
     end = runs[runs["date"] == "2025-01-01"]
     assert end.groupby(["scenario", "draw"])["joint_response_support"].nunique().min() == 2
     # member 3 (draw 1, seed 1) of b, rebuilt by hand from the posterior file and the seed rule
-    from sim.forecast import draw_parameter_sets
+    from sim.studies.forecast import draw_parameter_sets
 
     theta = draw_parameter_sets(pd.read_parquet(posterior_file(tmp_path)), 3, master)[1]
     params = b.scenario.parameters.replace(noise_sd=theta["noise_sd"])
@@ -153,7 +153,7 @@ def test_compare_without_draws_is_seed_noise_and_bad_options_fail_in_one_line(tm
 def test_comparison_table_fits_80_columns_without_cutting_numbers():
     from rich.console import Console
 
-    from sim.cli import comparison_table
+    from sim.cli.studies import comparison_table
 
     rows = []
     for name in ("baseline", "us_max_pressure", "digital_silk_road_surge"):

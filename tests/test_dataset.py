@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sim.data import build_nations
-from sim.data.nations import MEMBERSHIP_COLUMNS, NATIONS_CSV, load_nations
+from sim.world import build_nations
+from sim.world.nations import MEMBERSHIP_COLUMNS, NATIONS_CSV, load_nations
 
 EXPECTED_COLUMNS = [
     "iso3", "iso2", "name", "un_status", "region", "subregion", "intermediate_region",
@@ -195,11 +195,11 @@ def test_intermediate_region_splits_sub_saharan_africa(by_iso):
 
 def test_sco_strength_is_the_strongest_role_held(df):
     """One SCO mapping for the model's membership matrix and the starting tie score: member 1,
-    observer 0.5, dialogue partner 0.25 (sim.world.ROLE_STRENGTH)."""
+    observer 0.5, dialogue partner 0.25 (sim.world.world.ROLE_STRENGTH)."""
     import numpy as np
 
-    from sim.data.initial_alignment import tie_score
-    from sim.world import sco_strength
+    from sim.world.initial_alignment import tie_score
+    from sim.world.world import sco_strength
 
     flags = pd.DataFrame(
         {

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 import scipy.linalg
 
-from sim import dynamics
-from sim.events import AttributionClaim, JoinOrganisation, ScaleParameter, SetOrgWeight
-from sim.model import CyberBlocModel
+from sim.engine import dynamics
+from sim.engine.events import AttributionClaim, JoinOrganisation, ScaleParameter, SetOrgWeight
+from sim.mesa.model import CyberBlocModel
 from tests.synthetic import synthetic_nations
 
 QUIET = dict(
@@ -214,7 +214,7 @@ def test_events_change_network_parameters_and_membership():
     model.step()
     gbr = model.world.idx("GBR")
     assert model.world.membership[gbr, model.world.membership.shape[1] - 1] >= 0  # shape intact
-    from sim.params import ORGANISATIONS
+    from sim.engine.params import ORGANISATIONS
 
     assert model.world.membership[gbr, ORGANISATIONS.index("sco")] == 0.5
 
@@ -242,8 +242,8 @@ def test_stacked_replicates_match_single_runs_bit_for_bit(bound):
 
 def test_simulation_with_stacked_generators_equals_separate_runs():
     """A sweep's stacked replicates reproduce single runs bit for bit, events and noise included."""
-    from sim.events import Sanction
-    from sim.simulation import Simulation
+    from sim.engine.events import Sanction
+    from sim.engine.simulation import Simulation
 
     template = CyberBlocModel(rng=0, collect_agent_data=False)
     world, params = template.world, template.params

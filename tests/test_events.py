@@ -11,8 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.data.nations import FLAG_COLUMNS
-from sim.events import (
+from sim.engine.events import (
     AttributionClaim,
     JoinOrganisation,
     LeaveOrganisation,
@@ -22,11 +21,12 @@ from sim.events import (
     SetOrgWeight,
     SetParameter,
 )
-from sim.model import CyberBlocModel
-from sim.network import influence_matrix
-from sim.params import ORGANISATIONS, ModelParams
-from sim.simulation import Simulation
-from sim.world import World
+from sim.engine.params import ORGANISATIONS, ModelParams
+from sim.engine.simulation import Simulation
+from sim.mesa.model import CyberBlocModel
+from sim.world.nations import FLAG_COLUMNS
+from sim.world.network import influence_matrix
+from sim.world.world import World
 
 WEIGHTS = {org: 0.0 for org in ORGANISATIONS} | {"brics": 1.0, "nato": 2.0, "us_alliance": 1.0}
 QUIET = dict(

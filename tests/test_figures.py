@@ -10,14 +10,14 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 
-from sim.figures import (
+from sim.inputs.scenario import load_scenario
+from sim.present.figures.run import (
     BLOC_COLOURS,
     alignment_heatmap_figure,
     bloc_shares_figure,
     nation_colour,
     watch_figure,
 )
-from sim.scenario import load_scenario
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_bloc_share_title_overlaps_no_panel(frames):
 def test_sweep_heatmap_colours_by_actor_and_draws_the_one_third_contour():
     import numpy as np
 
-    from sim.sweep.analysis import SHARE_CONTOUR, heatmap
+    from sim.present.figures.sweep import SHARE_CONTOUR, heatmap
 
     grid = pd.DataFrame(
         [
@@ -104,7 +104,7 @@ def test_sweep_heatmap_colours_by_actor_and_draws_the_one_third_contour():
 def test_scheduled_events_are_marked_at_their_month():
     from matplotlib.dates import date2num
 
-    from sim.figures import event_dates
+    from sim.present.figures.run import event_dates
 
     resolved = load_scenario("brics_enlargement")  # joins in months 13 and 25
     marks = event_dates(resolved.scenario.events, "2023-01-01")
@@ -123,7 +123,7 @@ def test_scheduled_events_are_marked_at_their_month():
 
 
 def compare_table(order: list[str]) -> pd.DataFrame:
-    """A comparison table (sim.compare.summary's columns) of constant scenarios."""
+    """A comparison table (sim.studies.compare.summary's columns) of constant scenarios."""
     rows = []
     for name in order:
         for date in ("2023-01-01", "2024-01-01"):
@@ -135,8 +135,8 @@ def compare_table(order: list[str]) -> pd.DataFrame:
 
 
 def test_a_scenario_has_one_colour_in_every_comparison_whatever_the_order():
-    from sim.compare import SCENARIO_COLOURS, compare_figure, scenario_colour
-    from sim.figures import BLOC_COLOURS as RUN_BLOC_COLOURS
+    from sim.present.figures.compare import SCENARIO_COLOURS, compare_figure, scenario_colour
+    from sim.present.figures.run import BLOC_COLOURS as RUN_BLOC_COLOURS
 
     def colours(order):
         ax = compare_figure(compare_table(order)).axes[0]
@@ -156,7 +156,7 @@ def handmade_forecast():
     """Three members over two dates, 10 nations: the Forecast the figure draws, without a run."""
     import numpy as np
 
-    from sim.forecast import Forecast
+    from sim.studies.forecast import Forecast
 
     rows = [
         {"member": m, "draw": m, "seed_index": 0, "seed": m, "date": d,
@@ -178,10 +178,10 @@ def median_lines(ax) -> dict[str, str]:
 def test_forecast_draws_each_bloc_in_its_colour_and_no_bloc_outcome_in_neither():
     import numpy as np
 
-    from sim.forecast import forecast_figure
-    from sim.metrics import CHINA_BLOC, NON_ALIGNED, US_BLOC
-    from sim.viz.colors import BLOC_COLOURS as BY_CODE
-    from sim.viz.colors import NO_BLOC
+    from sim.engine.metrics import CHINA_BLOC, NON_ALIGNED, US_BLOC
+    from sim.present.figures.forecast import forecast_figure
+    from sim.present.viz.colors import BLOC_COLOURS as BY_CODE
+    from sim.present.viz.colors import NO_BLOC
 
     figure = forecast_figure(handmade_forecast(), "t")
     blocs = median_lines(figure.axes[0])
@@ -205,7 +205,7 @@ def handmade_hindcast():
 
     import numpy as np
 
-    from sim.hindcast import Hindcast
+    from sim.history.hindcast import Hindcast
 
     initial = np.array([-1.0, 1.0, 0.0, 0.2, -0.2])
     observed = np.array([[-1.0, 1.0, 0.1, 0.4, -0.3]])
@@ -241,10 +241,10 @@ def fake_target():
 def test_observed_history_is_near_black_in_the_hindcast_and_calibration_figures():
     import numpy as np
 
-    from sim.calibrate.report import predictive_figure
-    from sim.hindcast import regions_figure
-    from sim.viz.colors import BLOC_COLOURS as BY_CODE
-    from sim.viz.colors import NO_BLOC, OBSERVED
+    from sim.present.figures.calibration import predictive_figure
+    from sim.present.figures.hindcast import regions_figure
+    from sim.present.viz.colors import BLOC_COLOURS as BY_CODE
+    from sim.present.viz.colors import NO_BLOC, OBSERVED
 
     assert OBSERVED not in BY_CODE.values() and OBSERVED != NO_BLOC
     for ax in regions_figure(handmade_hindcast()).axes:
@@ -255,10 +255,10 @@ def test_observed_history_is_near_black_in_the_hindcast_and_calibration_figures(
 
 
 def test_sweep_curves_are_red_only_for_the_china_led_blocs_outcome():
-    from sim.metrics import CHINA_BLOC, US_BLOC
-    from sim.sweep.analysis import response_curves, scatter_panels
-    from sim.viz.colors import BLOC_COLOURS as BY_CODE
-    from sim.viz.colors import NO_BLOC
+    from sim.engine.metrics import CHINA_BLOC, US_BLOC
+    from sim.present.figures.sweep import response_curves, scatter_panels
+    from sim.present.viz.colors import BLOC_COLOURS as BY_CODE
+    from sim.present.viz.colors import NO_BLOC
 
     frame = pd.DataFrame(
         {"china_budget": [1.0, 2.0, 3.0], "mean": [0.1, 0.2, 0.3],
@@ -280,7 +280,7 @@ def test_sweep_curves_are_red_only_for_the_china_led_blocs_outcome():
 
 # --- no text of one panel over another, none outside the figure (tests/figure_checks.py) -----------
 def sweep_points() -> pd.DataFrame:
-    """Per-point means of a 4 x 3 grid over two parameters (sim.sweep.analysis's columns)."""
+    """Per-point means of a 4 x 3 grid over two parameters (sim.studies.sweep.analysis's columns)."""
     return pd.DataFrame(
         [
             {"china_budget": b, "us_pressure_budget": p, "mean": 0.05 * b + 0.01 * p,
@@ -342,7 +342,7 @@ def calibration_posterior():
 
 
 def discovery():
-    from sim.sweep.discovery import Discovery
+    from sim.studies.sweep.discovery import Discovery
 
     trajectory = pd.DataFrame(
         {"coverage": [1.0, 0.9, 0.7, 0.5], "density": [0.3, 0.4, 0.6, 0.8], "mass": [1.0] * 4,
@@ -353,7 +353,7 @@ def discovery():
 
 
 def test_the_peeling_trajectory_colours_a_count_in_whole_numbers():
-    from sim.sweep.discovery import tradeoff_figure
+    from sim.present.figures.discovery import tradeoff_figure
 
     fig = tradeoff_figure(discovery())
     bar = fig.axes[-1]  # the colour bar's axes
@@ -366,14 +366,14 @@ def every_figure(frames) -> dict:
     """A builder per figure the project writes (grep savefig sim), on small made-up inputs."""
     import numpy as np
 
-    from sim.calibrate import report
-    from sim.compare import compare_figure
-    from sim.figures import world_map_figure
-    from sim.forecast import forecast_figure
-    from sim.hindcast import regions_figure
-    from sim.metrics import assign_blocs
-    from sim.sweep import analysis
-    from sim.sweep.discovery import tradeoff_figure
+    from sim.engine.metrics import assign_blocs
+    from sim.present.figures import calibration as report
+    from sim.present.figures import sweep as analysis
+    from sim.present.figures.compare import compare_figure
+    from sim.present.figures.discovery import tradeoff_figure
+    from sim.present.figures.forecast import forecast_figure
+    from sim.present.figures.hindcast import regions_figure
+    from sim.present.figures.run import world_map_figure
 
     model_frame, nations = frames
     last = nations[nations["step"] == nations["step"].max()]

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim import forecast
 from sim.cli import app
-from sim.scenario import load_scenario
+from sim.inputs.scenario import load_scenario
+from sim.studies import forecast
 
 
 def tiny_posterior(tmp_path):
@@ -72,8 +72,8 @@ def test_members_are_draws_times_seeds_each_its_own_run(tmp_path):
     """Member (d, k): draw d's parameters with seed k. Same draw, different seeds differ (the
     noise); every member equals its parameter set and seed run alone (1-D Simulation, own
     anchors), so stacking the members changes nothing; quantiles pool all members."""
-    from sim.simulation import Simulation
-    from sim.world import World
+    from sim.engine.simulation import Simulation
+    from sim.world.world import World
 
     path = tiny_posterior(tmp_path)
     resolved = load_scenario("baseline", ["steps=24"])

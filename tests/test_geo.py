@@ -1,4 +1,4 @@
-"""Tests for the offline world map (sim/geo.py, sim/data/geo/world.geojson)."""
+"""Tests for the offline world map (sim/present/geo.py, sim/data/geo/world.geojson)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.geo import LAT_RANGE, WORLD_GEOJSON, WorldMap, draw_world_map, load_world, world_names
+from sim.present.geo import (
+    LAT_RANGE,
+    WORLD_GEOJSON,
+    WorldMap,
+    draw_world_map,
+    load_world,
+    world_names,
+)
 
 NATIONS_CSV = Path(__file__).resolve().parents[1] / "sim" / "data" / "nations.csv"
 

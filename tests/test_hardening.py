@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim import outputs
 from sim.cli import app
+from sim.present import outputs
 
 RUN = ["run", "baseline", "--steps", "2", "--no-figures", "-q"]
 
@@ -105,7 +105,7 @@ def test_duplicate_keys_are_an_error_with_both_lines(tmp_path):
 
 # 5. YAML 1.2 floats and parameter bounds ------------------------------------------------------
 def test_exponent_floats_are_numbers_and_absurd_values_are_refused(tmp_path):
-    from sim.scenario import ScenarioError, load_scenario
+    from sim.inputs.scenario import ScenarioError, load_scenario
 
     path = tmp_path / "exp.yaml"
     path.write_text("name: exp\nquestion: q\nparameters:\n  china_budget: 1e1\n")
@@ -141,7 +141,7 @@ def test_billion_laughs_is_refused_in_under_two_seconds(tmp_path):
 
 
 def test_a_nations_table_with_a_duplicate_row_is_refused(tmp_path):
-    from sim.data.nations import load_nations
+    from sim.world.nations import load_nations
 
     frame = load_nations()
     frame = pd.concat([frame, frame[frame["iso3"] == "FRA"]], ignore_index=True)
@@ -255,7 +255,7 @@ def test_a_disk_full_while_writing_exits_3_and_keeps_nothing(tmp_path, monkeypat
 
 
 def test_a_huge_sweep_is_refused_with_its_run_count_unless_confirmed(tmp_path, monkeypatch):
-    from sim.sweep import driver
+    from sim.studies.sweep import driver
 
     huge = _sweep_file(
         tmp_path,
@@ -316,7 +316,7 @@ def test_every_error_is_reported_with_its_own_origin(tmp_path):
 
 # 4, 5, 7 for sweep files (guards: the parser is shared, these held before this branch) ------
 def test_sweep_files_get_the_same_strict_yaml(tmp_path):
-    from sim.sweep.spec import SweepError, load_sweep
+    from sim.studies.sweep.spec import SweepError, load_sweep
 
     sweep = _sweep_file(tmp_path)
     text = "".join(line for line in sweep.read_text().splitlines(True) if "vary" not in line)

@@ -17,8 +17,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.scenario import SCENARIO_DIR, ScenarioError, load_scenario
-from sim.sweep.spec import SweepError, load_sweep
+from sim.inputs.scenario import SCENARIO_DIR, ScenarioError, load_scenario
+from sim.studies.sweep.spec import SweepError, load_sweep
 
 BASELINE = SCENARIO_DIR / "baseline.yaml"
 

@@ -9,11 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import hindcast
-from sim.data.dated import nations_at
-from sim.data.observed import observed
-from sim.params import ModelParams
-from sim.world import World
+from sim.engine.params import ModelParams
+from sim.history import hindcast
+from sim.history.observed import observed
+from sim.present.outputs import write_hindcast
+from sim.world.dated import nations_at
+from sim.world.world import World
 
 
 def test_scoring_dates_are_the_first_januaries_inside_the_run_and_the_record():
@@ -96,7 +97,7 @@ def test_shipped_observed_table_matches_the_method_and_has_uncertainty():
 
 
 def test_outputs_of_a_hindcast_run(tmp_path, result):
-    hindcast.write(result, tmp_path)
+    write_hindcast(result, tmp_path)
     fit = pd.read_csv(tmp_path / "hindcast_fit.csv", index_col=0)
     assert fit.loc["model", "rmse_level"] == pytest.approx(result.table().at["model", "rmse_level"])
     nations = pd.read_parquet(tmp_path / "hindcast_nations.parquet")

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.data import history, unga
-from sim.data.dated import EARLIEST, check_date, nations_at, observed_alignment
-from sim.data.nations import load_nations
+from sim.world import dated_tables, unga
+from sim.world.dated import EARLIEST, check_date, nations_at, observed_alignment
+from sim.world.nations import load_nations
 
 
 def flags_at(when: str) -> pd.DataFrame:
@@ -28,7 +28,7 @@ def flags_at(when: str) -> pd.DataFrame:
     ],
 )
 def test_partial_dates_count_from_the_end_of_their_period(text, expected):
-    assert history.effective_date(text) == expected
+    assert dated_tables.effective_date(text) == expected
 
 
 def test_memberships_change_on_their_dates():
@@ -56,11 +56,11 @@ def test_memberships_change_on_their_dates():
 
 
 def test_taiwan_recognition_switches_on_its_dates():
-    assert "PAN" in history.taiwan_recognisers_at(date(2017, 1, 1))
-    assert "PAN" not in history.taiwan_recognisers_at(date(2018, 1, 1))
-    assert "GMB" in history.taiwan_recognisers_at(date(2013, 1, 1))
-    assert len(history.taiwan_recognisers_at(date(2011, 1, 1))) == 22
-    on_baseline = history.taiwan_recognisers_at(date(2023, 1, 1))
+    assert "PAN" in dated_tables.taiwan_recognisers_at(date(2017, 1, 1))
+    assert "PAN" not in dated_tables.taiwan_recognisers_at(date(2018, 1, 1))
+    assert "GMB" in dated_tables.taiwan_recognisers_at(date(2013, 1, 1))
+    assert len(dated_tables.taiwan_recognisers_at(date(2011, 1, 1))) == 22
+    on_baseline = dated_tables.taiwan_recognisers_at(date(2023, 1, 1))
     assert len(on_baseline) == 13 and {"HND", "NRU", "SWZ"} <= on_baseline  # switched later
     table = load_nations().set_index("iso3")
     assert set(table.index[table["recognises_taiwan"]]) == on_baseline | {"TWN"}  # and itself
@@ -73,12 +73,15 @@ def test_south_sudan_exists_only_after_independence():
 
 
 def test_yearly_attributes_are_last_full_year_and_gaps_follow_the_rules():
-    gdp = history.yearly_series("gdp_usd")
+    gdp = dated_tables.yearly_series("gdp_usd")
     nations = ["USA", "VEN"]
-    on = history.attribute_at("gdp_usd", date(2016, 1, 1), nations)
+    on = dated_tables.attribute_at("gdp_usd", date(2016, 1, 1), nations)
     assert on["USA"] == gdp.loc[2015, "USA"]  # 2015 is the last full year before 2016-01-01
     # Venezuela's series ends in 2014: carried forward from its last observation
-    assert history.attribute_at("gdp_usd", date(2020, 1, 1), nations)["VEN"] == gdp.loc[2014, "VEN"]
+    assert (
+        dated_tables.attribute_at("gdp_usd", date(2020, 1, 1), nations)["VEN"]
+        == gdp.loc[2014, "VEN"]
+    )
     # linear inside gaps: a synthetic series with a hole is filled on the straight line
     frame = pd.DataFrame({"x": [1.0, np.nan, 3.0, np.nan]}, index=[2010, 2011, 2012, 2013])
     filled = frame.interpolate(method="index", limit_area="inside").ffill()
@@ -88,7 +91,7 @@ def test_yearly_attributes_are_last_full_year_and_gaps_follow_the_rules():
 
 
 def test_the_2023_world_is_the_embedded_table():
-    from sim.data.build_nations import build_frame
+    from sim.world.build_nations import build_frame
 
     built = build_frame(at=date(2023, 1, 1))
     embedded = load_nations()
@@ -114,7 +117,7 @@ def test_no_vote_after_the_date_enters_the_world(monkeypatch):
         return roll_calls, votes
 
     monkeypatch.setattr(unga, "load_votes", scrambled)
-    from sim.data.build_nations import build_frame
+    from sim.world.build_nations import build_frame
 
     again = build_frame(at=when).set_index("iso3")
     assert np.array_equal(again["alignment_initial"], real["alignment_initial"])
@@ -139,7 +142,7 @@ def test_observed_alignment_is_the_starting_alignment_at_each_date():
 
 
 def test_scenario_start_builds_the_world_of_that_date(tmp_path):
-    from sim.scenario import ScenarioError, load_scenario
+    from sim.inputs.scenario import ScenarioError, load_scenario
 
     resolved = load_scenario("baseline", ["start=2013-01-01", "steps=12"])
     frame = resolved.nations.set_index("iso3")
@@ -172,17 +175,20 @@ def test_run_takes_a_start_date(tmp_path):
 
 
 def test_memberships_at_sco_india_joins_in_june_2017():
-    before, after = history.memberships_at("2016-01-01"), history.memberships_at("2018-01-01")
+    before, after = (
+        dated_tables.memberships_at("2016-01-01"),
+        dated_tables.memberships_at("2018-01-01"),
+    )
     assert before.loc["IND", "sco_member"] == 0 and before.loc["IND", "sco_observer"] == 1
     assert after.loc["IND", "sco_member"] == 1 and after.loc["IND", "sco_observer"] == 0
     assert before["sco_member"].sum() == 6 and after["sco_member"].sum() == 8
     # the day itself: the Astana summit of 2017-06-09 admits them
-    assert history.memberships_at("2017-06-08").loc["PAK", "sco_member"] == 0
-    assert history.memberships_at("2017-06-09").loc["PAK", "sco_member"] == 1
+    assert dated_tables.memberships_at("2017-06-08").loc["PAK", "sco_member"] == 0
+    assert dated_tables.memberships_at("2017-06-09").loc["PAK", "sco_member"] == 1
 
 
 def test_memberships_at_known_dates():
-    m = history.memberships_at
+    m = dated_tables.memberships_at
     assert m("2011-01-01").loc["ZAF", "brics"] == 1 and m("2010-06-01").loc["ZAF", "brics"] == 0
     assert m("2013-06-30").loc["HRV", "eu"] == 0 and m("2013-07-01").loc["HRV", "eu"] == 1
     assert m("2020-01-31").loc["GBR", "eu"] == 1 and m("2020-02-01").loc["GBR", "eu"] == 0
@@ -207,29 +213,32 @@ def test_memberships_at_known_dates():
 
 
 def test_memberships_at_south_sudan_joins_the_au_after_independence():
-    assert "SSD" not in history.memberships_at("2011-07-08").index
-    assert history.memberships_at("2011-07-20").loc["SSD", "african_union"] == 0
-    assert history.memberships_at("2012-01-01").loc["SSD", "african_union"] == 1
+    assert "SSD" not in dated_tables.memberships_at("2011-07-08").index
+    assert dated_tables.memberships_at("2011-07-20").loc["SSD", "african_union"] == 0
+    assert dated_tables.memberships_at("2012-01-01").loc["SSD", "african_union"] == 1
 
 
 def test_nations_present_at_default_is_every_polity_but_south_sudan_before_2011_07_09():
-    early, late = history.nations_present_at("2011-07-08"), history.nations_present_at("2011-07-09")
+    early, late = (
+        dated_tables.nations_present_at("2011-07-08"),
+        dated_tables.nations_present_at("2011-07-09"),
+    )
     assert len(late) == 196 and set(late) - set(early) == {"SSD"}
     assert set(late) == set(load_nations()["iso3"])
 
 
 def test_at_2023_the_functions_reproduce_the_embedded_table_exactly():
     table = load_nations().set_index("iso3")
-    flags = history.memberships_at("2023-01-01")
-    from sim.data.nations import MEMBERSHIP_COLUMNS
+    flags = dated_tables.memberships_at("2023-01-01")
+    from sim.world.nations import MEMBERSHIP_COLUMNS
 
     assert list(flags.columns) == list(MEMBERSHIP_COLUMNS)
     assert flags.index.tolist() == table.index.tolist()
     for column in MEMBERSHIP_COLUMNS:
         assert (flags[column].astype(bool) == table[column]).all(), column
-    recognisers = history.taiwan_recognisers_at("2023-01-01")
+    recognisers = dated_tables.taiwan_recognisers_at("2023-01-01")
     assert recognisers | {"TWN"} == set(table.index[table["recognises_taiwan"]])  # and itself
-    attrs = history.attributes_at("2023-01-01")
+    attrs = dated_tables.attributes_at("2023-01-01")
     assert attrs.index.tolist() == table.index.tolist()
     assert (attrs["population"].astype("int64") == table["population"]).all()
     for column, decimals in (("gdp_usd", 1), ("gdp_ppp_usd", 1), ("internet_users_pct", 4)):
@@ -237,8 +246,8 @@ def test_at_2023_the_functions_reproduce_the_embedded_table_exactly():
 
 
 def test_attributes_at_uses_the_last_full_year_and_positive_gdp():
-    attrs = history.attributes_at("2016-06-30", ["USA", "CHN", "PRK", "TWN"])
-    gdp, ppp = history.yearly_series("gdp_usd"), history.yearly_series("gdp_ppp_usd")
+    attrs = dated_tables.attributes_at("2016-06-30", ["USA", "CHN", "PRK", "TWN"])
+    gdp, ppp = dated_tables.yearly_series("gdp_usd"), dated_tables.yearly_series("gdp_ppp_usd")
     assert attrs.loc["CHN", "gdp_usd"] == gdp.loc[2015, "CHN"]
     assert attrs.loc["CHN", "gdp_ppp_usd"] == ppp.loc[2015, "CHN"]
     # the US is the numeraire of PPP: PPP GDP equals nominal GDP in the source release
@@ -254,31 +263,31 @@ def test_ppp_fallback_is_the_subregion_median_ratio():
     ppp = pd.Series({"A": 20.0, "B": 30.0, "E": 100.0, "C": np.nan, "D": 8.0})
     nominal = pd.Series({"A": 10.0, "B": 10.0, "E": 10.0, "C": 5.0, "D": 4.0})
     region = pd.Series({"A": "x", "B": "x", "E": "x", "C": "x", "D": "y"})
-    out = history.ppp_ratio_fallback(ppp, nominal, region)
+    out = dated_tables.ppp_ratio_fallback(ppp, nominal, region)
     # ratios 2, 3 and 10 in sub-region x: the median 3, not the mean 5
     assert out["C"] == pytest.approx(5.0 * 3.0) and out["A"] == 20.0 and out["D"] == 8.0
 
 
 def test_attributes_interpolate_between_mid_years():
-    pop = history.yearly_series("population")
-    on_new_year = history.attributes_at("2016-01-01", ["IND"], mode="interpolate")
+    pop = dated_tables.yearly_series("population")
+    on_new_year = dated_tables.attributes_at("2016-01-01", ["IND"], mode="interpolate")
     lo, hi = pop.loc[2015, "IND"], pop.loc[2016, "IND"]
     share = (date(2016, 1, 1) - date(2015, 7, 1)).days / (date(2016, 7, 1) - date(2015, 7, 1)).days
     assert on_new_year.loc["IND", "population"] == pytest.approx(lo + share * (hi - lo))
-    at_mid = history.attributes_at("2016-07-01", ["IND"], mode="interpolate")
+    at_mid = dated_tables.attributes_at("2016-07-01", ["IND"], mode="interpolate")
     assert at_mid.loc["IND", "population"] == pytest.approx(hi)
     with pytest.raises(ValueError, match="mode"):
-        history.attributes_at("2016-07-01", ["IND"], mode="nearest")
+        dated_tables.attributes_at("2016-07-01", ["IND"], mode="nearest")
 
 
 def test_taiwan_recognisers_accept_iso_strings_and_switch_on_the_day():
-    assert "SLV" in history.taiwan_recognisers_at("2018-08-20")
-    assert "SLV" not in history.taiwan_recognisers_at("2018-08-21")
-    assert "HND" in history.taiwan_recognisers_at("2023-01-01")  # switched 2023-03-26
+    assert "SLV" in dated_tables.taiwan_recognisers_at("2018-08-20")
+    assert "SLV" not in dated_tables.taiwan_recognisers_at("2018-08-21")
+    assert "HND" in dated_tables.taiwan_recognisers_at("2023-01-01")  # switched 2023-03-26
 
 
 def test_dated_belt_and_road_documents_count_from_their_dates():
-    m = history.memberships_at
+    m = dated_tables.memberships_at
     assert m("2015-06-05").loc["HUN", "bri_mou"] == 0 and m("2015-06-06").loc["HUN", "bri_mou"] == 1
     assert m("2018-01-01").loc["PAN", "bri_mou"] == 1 and m("2017-11-16").loc["PAN", "bri_mou"] == 0
     assert m("2018-01-01").loc["PAK", "bri_mou"] == 1 and m("2018-01-01").loc["SEN", "bri_mou"] == 0
@@ -288,24 +297,27 @@ def test_dated_belt_and_road_documents_count_from_their_dates():
 
 
 def test_every_source_key_of_the_dated_tables_is_cited_in_sources_md():
-    cited = (history.RAW_DIR / "SOURCES.md").read_text(encoding="utf-8")
+    cited = (dated_tables.RAW_DIR / "SOURCES.md").read_text(encoding="utf-8")
     for name in ("memberships.csv", "history/membership_changes.csv",
                  "history/taiwan_recognition.csv"):  # fmt: skip
-        keys = set(history.read_table(history.RAW_DIR / name)["source"])
+        keys = set(dated_tables.read_table(dated_tables.RAW_DIR / name)["source"])
         missing = {k for k in keys if f"`{k}`" not in cited}
         assert not missing, (name, missing)
 
 
 def test_guinea_reinstated_the_day_cote_divoire_was_suspended():
-    before, after = history.memberships_at("2010-12-08"), history.memberships_at("2010-12-09")
+    before, after = (
+        dated_tables.memberships_at("2010-12-08"),
+        dated_tables.memberships_at("2010-12-09"),
+    )
     assert before.loc["GIN", "au_suspended"] == 1 and after.loc["GIN", "au_suspended"] == 0
     assert before.loc["CIV", "au_suspended"] == 0 and after.loc["CIV", "au_suspended"] == 1
 
 
 def test_a_suspension_replaces_the_member_row_while_it_lasts():
-    rows = history.membership_rows_at(date(2014, 1, 1))
+    rows = dated_tables.membership_rows_at(date(2014, 1, 1))
     egypt = rows[(rows["iso3"] == "EGY") & (rows["organisation"] == "african_union")]
     assert egypt["role"].tolist() == ["suspended_member"]
-    rows = history.membership_rows_at(date(2015, 1, 1))
+    rows = dated_tables.membership_rows_at(date(2015, 1, 1))
     egypt = rows[(rows["iso3"] == "EGY") & (rows["organisation"] == "african_union")]
     assert egypt["role"].tolist() == ["member"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.model import CyberBlocModel
+from sim.mesa.model import CyberBlocModel
 from tests.reference_model import ReferenceModel
 from tests.synthetic import synthetic_nations
 
@@ -41,7 +41,7 @@ def test_kernel_matches_per_agent_reference_on_synthetic_world(overrides):
 def test_kernel_matches_per_agent_reference_on_the_real_2023_world():
     """The production network, anchors and targeting on the embedded world, against the
     reference built from the raw table columns."""
-    from sim.data.nations import load_nations
+    from sim.world.nations import load_nations
 
     frame = load_nations()
     fast = CyberBlocModel(nations=frame, rng=3, china_budget=4.0)

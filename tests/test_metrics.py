@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.metrics import (
+from sim.engine.metrics import (
     assign_blocs,
     bimodality_coefficient,
     bloc_shares,
@@ -15,7 +15,7 @@ from sim.metrics import (
     joint_response,
     switches,
 )
-from sim.stance import StanceModel, at_least
+from sim.engine.stance import StanceModel, at_least
 
 
 def test_assign_blocs_thresholds_inclusive():
@@ -150,7 +150,7 @@ def test_switches():
 
 
 def test_binned_density_matches_the_direct_kernel_sum():
-    from sim.metrics import _binned_density
+    from sim.engine.metrics import _binned_density
 
     rng = np.random.default_rng(4)
     x = np.clip(rng.normal(0.1, 0.4, 196), -1, 1)
@@ -162,7 +162,7 @@ def test_binned_density_matches_the_direct_kernel_sum():
 def test_elected_council_seats_come_from_un_members_only():
     """Palestine, Taiwan and Kosovo cannot sit on the Security Council: changing their stances
     must not change the pass probability."""
-    from sim.model import CyberBlocModel
+    from sim.mesa.model import CyberBlocModel
 
     model = CyberBlocModel(rng=0)
     sim = model.sim

@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.agents import NationAgent
-from sim.metrics import METRIC_NAMES
-from sim.model import CyberBlocModel
-from sim.params import ORGANISATIONS
+from sim.engine.metrics import METRIC_NAMES
+from sim.engine.params import ORGANISATIONS
+from sim.mesa.agents import NationAgent
+from sim.mesa.model import CyberBlocModel
 
 
 @pytest.fixture(scope="module")
@@ -102,8 +102,8 @@ def test_seed_given_as_text_is_accepted():
 
 def test_nations_frame_shows_memberships_as_of_each_month():
     """Issue 11 item 4: membership columns follow events, static columns describe the nation."""
-    from sim.events import JoinOrganisation, Recognition
-    from sim.model import CyberBlocModel
+    from sim.engine.events import JoinOrganisation, Recognition
+    from sim.mesa.model import CyberBlocModel
 
     model = CyberBlocModel(
         rng=1,
@@ -123,9 +123,9 @@ def test_nations_frame_shows_memberships_as_of_each_month():
 
 
 def test_group_summaries_follow_membership_month_by_month():
-    from sim.events import JoinOrganisation
-    from sim.groups import group_frame
-    from sim.model import CyberBlocModel
+    from sim.engine.events import JoinOrganisation
+    from sim.engine.groups import group_frame
+    from sim.mesa.model import CyberBlocModel
 
     model = CyberBlocModel(
         rng=2, events=[JoinOrganisation(step=2, nation="IDN", organisation="brics")]
@@ -150,7 +150,9 @@ def test_the_package_imports_from_any_folder(tmp_path):
     import subprocess
     import sys
 
-    code = "import sim.model; m = sim.model.CyberBlocModel(rng=1); m.step(); print(m.date)"
+    code = (
+        "import sim.mesa.model; m = sim.mesa.model.CyberBlocModel(rng=1); m.step(); print(m.date)"
+    )
     result = subprocess.run(
         [sys.executable, "-c", code],
         cwd=tmp_path,
@@ -164,9 +166,9 @@ def test_the_package_imports_from_any_folder(tmp_path):
 
 
 def test_switch_log_names_each_bloc_change_and_the_mechanism_that_carried_it():
-    from sim.dynamics import MECHANISMS
-    from sim.model import CyberBlocModel
-    from sim.switches import switch_log
+    from sim.engine.dynamics import MECHANISMS
+    from sim.engine.switches import switch_log
+    from sim.mesa.model import CyberBlocModel
 
     model = CyberBlocModel(rng=4, china_budget=30.0)  # a surge: some nations must switch
     for _ in range(36):

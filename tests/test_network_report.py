@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.network import channel_ties, peer_weight_shares
-from sim.network_report import channel_summary, nation_table, network_markdown, world_shares
-from sim.params import ORGANISATIONS, ModelParams
-from sim.world import World
+from sim.engine.params import ORGANISATIONS, ModelParams
+from sim.present.network_report import channel_summary, nation_table, network_markdown, world_shares
+from sim.world.network import channel_ties, peer_weight_shares
+from sim.world.world import World
 
 
 def test_network_docs_are_generated_from_the_code():
-    """Regenerate with `uv run python -m sim.network_report docs/network.md`."""
+    """Regenerate with `uv run python -m sim.present.network_report docs/network.md`."""
     assert Path("docs/network.md").read_text(encoding="utf-8") == network_markdown()
 
 
@@ -79,7 +79,7 @@ def test_a_large_organisation_does_not_outweigh_a_small_one_on_the_real_world():
     weight in all, against its region's 0.5, however many the 120 members are, so the movement
     never supplies more than 0.05 / 0.55 = 1/11 of anyone's peers; North Korea, in no other
     organisation, gets exactly that (issue 8: it had been 70%)."""
-    from sim.data.nations import load_nations
+    from sim.world.nations import load_nations
 
     shares = world_shares(World.from_frame(load_nations()), ModelParams())
     assert (shares["nam"] > 0).sum() >= 100

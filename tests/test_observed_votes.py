@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
-from sim.data import observed_votes as ov
-from sim.data import unga
+from sim.history import observed_votes as ov
+from sim.world import unga
 
 
 def synthetic_matrix(n_states: int, n_roll_calls: int, seed: int) -> tuple[pd.DataFrame, pd.Series]:

@@ -11,13 +11,13 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import dynamics
-from sim.events import Sanction
-from sim.metrics import assign_blocs
-from sim.model import CyberBlocModel
-from sim.params import ModelParams
-from sim.scenario import load_scenario
-from sim.simulation import Simulation
+from sim.engine import dynamics
+from sim.engine.events import Sanction
+from sim.engine.metrics import assign_blocs
+from sim.engine.params import ModelParams
+from sim.engine.simulation import Simulation
+from sim.inputs.scenario import load_scenario
+from sim.mesa.model import CyberBlocModel
 
 SEEDS = range(1, 11)
 TEN_YEARS = 120

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from sim import provenance
 from sim.cli import app
+from sim.inputs import provenance
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,7 +46,7 @@ def test_a_posterior_in_a_calibration_folder_names_that_calibration(tmp_path):
 
 
 def test_the_parameter_set_lists_what_the_scenario_changed():
-    from sim.params import ModelParams
+    from sim.engine.params import ModelParams
 
     block = provenance.parameter_set(provenance.DEFAULTS, ModelParams(china_budget=9.0))
     assert block["version"] == "calibrated defaults" and block["changed"] == ["china_budget"]

@@ -9,7 +9,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.scenario import DEFAULT_SCENARIO
+from sim.inputs.scenario import DEFAULT_SCENARIO
 
 
 def test_sweep_row_equals_single_run_with_its_seed(tmp_path):

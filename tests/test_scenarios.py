@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.events import JoinOrganisation, SetOrgWeight
-from sim.scenario import (
+from sim.engine.events import JoinOrganisation, SetOrgWeight
+from sim.inputs.scenario import (
     SCHEMA_PATH,
     ScenarioError,
     json_schema_text,
@@ -227,7 +227,7 @@ def test_nothing_is_evaluated_as_code(tmp_path):
 
 
 def test_nation_overrides_and_csv_source(tmp_path):
-    from sim.data.nations import load_nations
+    from sim.world.nations import load_nations
 
     frame = load_nations()
     frame.loc[frame.iso3 == "IND", "alignment_initial"] = 0.9

@@ -1,4 +1,4 @@
-"""Known values of the forecast scores and baselines (sim/skill.py)."""
+"""Known values of the forecast scores and baselines (sim/history/skill.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim import skill
+from sim.history import skill
 
 
 def test_rmse_and_rank_correlation_known_values():

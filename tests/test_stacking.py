@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.ensemble import run_stacked, yearly_steps
-from sim.events import (
+from sim.engine.ensemble import run_stacked, yearly_steps
+from sim.engine.events import (
     AttributionClaim,
     JoinOrganisation,
     Sanction,
@@ -16,11 +16,11 @@ from sim.events import (
     SetOrgWeight,
     SetParameter,
 )
-from sim.model import CyberBlocModel
-from sim.params import ModelParams
-from sim.simulation import Simulation
-from sim.stacking import ColumnParams, group_columns, stack_params
-from sim.world import World
+from sim.engine.params import ModelParams
+from sim.engine.simulation import Simulation
+from sim.engine.stacking import ColumnParams, group_columns, stack_params
+from sim.mesa.model import CyberBlocModel
+from sim.world.world import World
 from tests.synthetic import FLAGS, synthetic_nations
 
 STATE = ("alignment", "stock", "threat_us", "threat_china", "norm")
@@ -211,13 +211,13 @@ def test_run_stacked_rejects_mismatched_inputs(real_world):
 
 
 def test_parameter_ensemble_equals_each_member_run_alone(real_world):
-    """Validation's ensemble (``sim.hindcast.parameter_ensemble``, now one stack through
+    """Validation's ensemble (``sim.history.hindcast.parameter_ensemble``, now one stack through
     ``run_stacked``) against an independent reference: each member stepped alone as a plain 1-D
     ``Simulation`` under its own anchors, with its own generator."""
     from datetime import date
 
-    from sim.hindcast import parameter_ensemble
-    from sim.sweep.seeds import run_seed
+    from sim.history.hindcast import parameter_ensemble
+    from sim.studies.sweep.seeds import run_seed
 
     sets = varied_sets(4, seed=3)
     start, dates = date(2023, 1, 1), [date(2024, 1, 1), date(2025, 7, 1)]
@@ -238,9 +238,9 @@ def test_hindcast_replicates_equal_the_model_run_alone_per_seed():
     events, stacked) against the Mesa model run once per seed, which never stacks."""
     from datetime import date
 
-    from sim import hindcast
-    from sim.data.dated import nations_at
-    from sim.sweep.seeds import run_seed
+    from sim.history import hindcast
+    from sim.studies.sweep.seeds import run_seed
+    from sim.world.dated import nations_at
 
     start = date(2016, 1, 1)
     nations = nations_at(start)

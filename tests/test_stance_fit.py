@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from scipy.special import expit
 
-from sim.data import stance_fit
-from sim.stance import STANCE_FILE
+from sim.engine.stance import STANCE_FILE
+from sim.history import stance_fit
 
 
 def synthetic_votes(n: int = 6000, seed: int = 0) -> pd.DataFrame:
@@ -51,7 +51,7 @@ def test_the_estimator_recovers_known_coefficients():
     assert c["cut_abstain"] == pytest.approx(truth["cuts"][1], abs=0.3)
     for target, value in effects.items():
         assert c["target_effects"][target] == pytest.approx(value, abs=0.3)
-    # the model's own formula (sim.stance) gives the probabilities the data were drawn from
+    # the model's own formula (sim.engine.stance) gives the probabilities the data were drawn from
     prob = stance_fit.probabilities(c, table)
     assert np.allclose(prob.sum(axis=1), 1.0)
     assert stance_fit.scores(prob, table["outcome"].to_numpy())["accuracy"] > 0.6
@@ -75,7 +75,7 @@ def test_shipped_coefficients_are_the_fit_of_the_shipped_data(votes):
 def test_covariates_are_lagged_and_the_target_does_not_vote_on_itself(votes):
     assert votes["session"].min() == 66  # session 65 has nothing earlier to lag on
     assert not (votes["iso3"] == votes["target"]).any()
-    from sim.data.observed import observed
+    from sim.history.observed import observed
 
     first = votes.iloc[0]
     year = 2010 + int(first["session"]) - 65
@@ -103,7 +103,7 @@ def test_shipped_fit_reports_cut_errors_and_in_sample_baselines(votes):
 def test_per_session_variant_reads_only_votes_before_the_roll_call():
     from datetime import date
 
-    from sim.data.observed_votes import smoothed_vote_score
+    from sim.history.observed_votes import smoothed_vote_score
 
     table = pd.DataFrame(
         {
@@ -146,4 +146,4 @@ def test_held_out_scores_and_the_doc_are_the_shipped_numbers(votes):
         shipped["fit"]["pseudo_r2"],
     ]
     missing = [f"{v:.3f}" for v in numbers if f"{v:.3f}" not in doc]
-    assert not missing, f"docs/stance.md lacks {missing}: rerun python -m sim.data.stance_fit"
+    assert not missing, f"docs/stance.md lacks {missing}: rerun python -m sim.history.stance_fit"

@@ -15,13 +15,14 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from sim import compare
 from sim.cli import app
-from sim.scenario import load_scenario
-from sim.sweep.analysis import analyze, load_runs
-from sim.sweep.driver import run_sweep
-from sim.sweep.seeds import run_seed
-from sim.sweep.spec import SCHEMA_PATH, SweepError, json_schema_text, load_sweep
+from sim.inputs.scenario import load_scenario
+from sim.present.figures.sweep import analysis_figures
+from sim.studies import compare
+from sim.studies.sweep.analysis import analyze, load_runs
+from sim.studies.sweep.driver import run_sweep
+from sim.studies.sweep.seeds import run_seed
+from sim.studies.sweep.spec import SCHEMA_PATH, SweepError, json_schema_text, load_sweep
 from tests.test_sweep import world, write_sweep  # noqa: F401 - world is a fixture
 
 GRID = {
@@ -104,7 +105,7 @@ def test_analyze_compares_across_scenarios_and_analyses_within_each(
     scenarios: Path, tmp_path: Path
 ) -> None:
     run_sweep(crossed(scenarios, "analysed"), out=tmp_path / "a", workers=1)
-    report = analyze(tmp_path / "a", figures=True)
+    report = analyze(tmp_path / "a", figures=analysis_figures)
     runs = load_runs(tmp_path / "a")
     table = pd.read_csv(tmp_path / "a" / "_analysis" / "scenarios.csv")
     assert list(dict.fromkeys(table["scenario"])) == ["tiny", "tiny_push", "tiny_long"]
@@ -139,13 +140,13 @@ def test_sobol_indices_are_computed_within_each_scenario(scenarios: Path, tmp_pa
         write_sweep(scenarios, "sobol_crossed", **body), ["tiny.yaml", "tiny_long.yaml"]
     )
     run_sweep(path, out=tmp_path / "s", workers=1)
-    report = analyze(tmp_path / "s", figures=False)
+    report = analyze(tmp_path / "s")
     assert report.method == "sobol"
     assert set(report.sensitivity["scenario"]) == {"tiny", "tiny_long"}
     # each scenario's indices equal those of its own sweep
     alone = with_scenarios(write_sweep(scenarios, "sobol_alone", **body), None, "tiny_long.yaml")
     run_sweep(alone, out=tmp_path / "alone", workers=1)
-    own = analyze(tmp_path / "alone", figures=False).sensitivity
+    own = analyze(tmp_path / "alone").sensitivity
     mine = report.sensitivity[report.sensitivity["scenario"] == "tiny_long"]
     np.testing.assert_allclose(mine["ST"].to_numpy(), own["ST"].to_numpy())
     # ... and differ from the other scenario's (9 steps and another event against 6)
@@ -266,8 +267,8 @@ def test_sweep_json_schema_is_current_and_knows_scenarios() -> None:
 
 
 def test_library_sweep_with_a_scenario_factor_loads_and_counts_its_runs() -> None:
-    from sim.sweep.design import build_design
-    from sim.sweep.driver import planned_runs
+    from sim.studies.sweep.design import build_design
+    from sim.studies.sweep.driver import planned_runs
 
     loaded = load_sweep("budget_by_scenario")
     assert list(loaded.factor) == ["baseline", "us_max_pressure", "digital_silk_road_surge"]

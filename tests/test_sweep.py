@@ -23,14 +23,14 @@ from scipy import stats
 from typer.testing import CliRunner
 
 from sim.cli import app
-from sim.data.nations import FLAG_COLUMNS
-from sim.sweep import driver as driver_module
-from sim.sweep import runner as runner_module
-from sim.sweep.design import build_design, expected_points
-from sim.sweep.driver import make_chunks, missing_runs, run_sweep
-from sim.sweep.runner import ChunkResult, StackedItem
-from sim.sweep.seeds import run_seed
-from sim.sweep.spec import SweepError, load_sweep
+from sim.studies.sweep import driver as driver_module
+from sim.studies.sweep import runner as runner_module
+from sim.studies.sweep.design import build_design, expected_points
+from sim.studies.sweep.driver import make_chunks, missing_runs, run_sweep
+from sim.studies.sweep.runner import ChunkResult, StackedItem
+from sim.studies.sweep.seeds import run_seed
+from sim.studies.sweep.spec import SweepError, load_sweep
+from sim.world.nations import FLAG_COLUMNS
 from tests.synthetic import synthetic_nations
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,7 +122,7 @@ def test_each_design_has_the_documented_number_of_points(world, design, vary, po
 
 
 def test_parameter_levels_and_unit_mapping():
-    from sim.sweep.spec import ParameterSpec
+    from sim.studies.sweep.spec import ParameterSpec
 
     geometric = ParameterSpec(range=(1.0, 100.0), num=3, log=True)
     assert geometric.levels() == pytest.approx([1.0, 10.0, 100.0])
@@ -390,7 +390,7 @@ def test_default_chunks_are_small_units_of_commit_and_progress():
     stacked block (sobol_main's 5,632 runs on 2 workers were 352-run chunks before)."""
     from types import SimpleNamespace
 
-    from sim.sweep.driver import default_chunk_runs
+    from sim.studies.sweep.driver import default_chunk_runs
 
     two = SimpleNamespace(workers=2)
     assert default_chunk_runs(5632, 2, two) == 64
@@ -453,7 +453,7 @@ def test_ctrl_c_is_answered_within_seconds_and_keeps_finished_runs(world, tmp_pa
 def test_a_sweep_interrupted_before_its_manifest_resumes(world, tmp_path, monkeypatch):
     """Issue 10 item 11: an interruption while the folder is being set up must not leave a folder
     that the same command then refuses."""
-    from sim.sweep import store as store_module
+    from sim.studies.sweep import store as store_module
 
     sweep = write_sweep(world, "early", **GRID)
     out = tmp_path / "early"
@@ -602,12 +602,13 @@ def test_bad_sweep_files_give_one_line_errors(world, fields, message):
 
 # --- analysis -------------------------------------------------------------------------------------
 def test_analysis_matches_a_direct_computation(world, tmp_path):
-    from sim.sweep.analysis import analyze
+    from sim.present.figures.sweep import analysis_figures
+    from sim.studies.sweep.analysis import analyze
 
     sweep = write_sweep(world, "stats", **{**GRID, "replicates": 5})
     out = tmp_path / "out"
     run_sweep(sweep, out, workers=1)
-    report = analyze(out, figures=True)
+    report = analyze(out, figures=analysis_figures)
     table = pd.read_csv(report.folder / "points.csv")
     runs = pd.read_parquet(out)
     final = runs[runs["step"] == runs["step"].max()]
@@ -624,7 +625,7 @@ def test_analysis_matches_a_direct_computation(world, tmp_path):
 
 
 def test_sobol_and_morris_indices(world, tmp_path):
-    from sim.sweep.analysis import analyze
+    from sim.studies.sweep.analysis import analyze
 
     vary = {
         "parameters.china_budget": {"range": [0.0, 8.0]},
@@ -636,7 +637,7 @@ def test_sobol_and_morris_indices(world, tmp_path):
         run_sweep(sweep, out, workers=1)
         points = expected_points(load_sweep(sweep).spec)
         assert len(pd.read_parquet(out)) == points  # one replicate per point
-        report = analyze(out, outcomes=["china_gdp_share", "mean_alignment"], figures=False)
+        report = analyze(out, outcomes=["china_gdp_share", "mean_alignment"])
         frame = pd.read_csv(report.folder / f"{design['kind']}.csv")
         assert set(frame["parameter"]) == {"china_budget", "us_pressure_budget"}
         column = "ST" if design["kind"] == "sobol" else "mu_star"

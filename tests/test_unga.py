@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.data import unga
-from sim.data.initial_alignment import (
+from sim.world import unga
+from sim.world.initial_alignment import (
     ANCHORS,
     bloc_counts,
     initial_alignment,
@@ -48,7 +48,7 @@ def topics(raw, matrix) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def nations() -> pd.DataFrame:
-    nations_mod = pytest.importorskip("sim.data.nations")
+    nations_mod = pytest.importorskip("sim.world.nations")
     if not nations_mod.NATIONS_CSV.exists():
         pytest.skip("sim/data/nations.csv not built yet")
     return nations_mod.load_nations()
@@ -251,7 +251,7 @@ def test_scores_ranges_and_completeness(scores, matrix):
 
 
 def test_tie_score_rules():
-    """sim.ties on the table's columns: the strongest tie per side, the sides add; tau carries
+    """sim.world.ties on the table's columns: the strongest tie per side, the sides add; tau carries
     NATO / treaty / Compact ties (1) and Rio Treaty / MNNA (0.5)."""
     nations = tiny_nations(
         {

@@ -22,7 +22,7 @@ def doc_table(marker: str) -> pd.DataFrame:
 
 
 def test_hindcast_table_in_the_doc_is_what_run_hindcast_computes():
-    from sim.validation_doc import hindcast_table_markdown
+    from sim.history.validation_doc import hindcast_table_markdown
 
     text = DOC.read_text()
     block = text.split("<!-- hindcast-table")[1].split("-->\n", 1)[1].split("\n<!-- end")[0]
@@ -30,8 +30,8 @@ def test_hindcast_table_in_the_doc_is_what_run_hindcast_computes():
 
 
 def test_committed_validation_table_is_recomputed_from_the_committed_posterior():
-    from sim.calibrate.spec import load_calibration
-    from sim.calibrate.validate import validation_table
+    from sim.history.calibrate.validate import validation_table
+    from sim.inputs.calibration import load_calibration
 
     spec, _, _ = load_calibration(RUN / "_calibration.yaml")
     posterior = pd.read_parquet(RUN / "posterior.parquet")

@@ -19,16 +19,16 @@ import solara
 from typer.testing import CliRunner
 
 from sim.cli import app as cli_app
-from sim.params import ModelParams
-from sim.scenario import list_scenarios
-from sim.viz import app as viz_app
-from sim.viz import launch
-from sim.viz.assets import DEAD_CDN, missing_assets
-from sim.viz.events_menu import PRESETS, build_events
-from sim.viz.explorer import ExplorerModel, coerce_seed, scenario_choices
-from sim.viz.launch import is_loopback, server_env
-from sim.viz.params_ui import KEY_PARAMETERS, overrides_from_settings, slider_specs
-from sim.viz.state import ExplorerState, use_explorer_state
+from sim.engine.params import ModelParams
+from sim.inputs.scenario import list_scenarios
+from sim.present.viz import app as viz_app
+from sim.present.viz import launch
+from sim.present.viz.assets import DEAD_CDN, missing_assets
+from sim.present.viz.events_menu import PRESETS, build_events
+from sim.present.viz.explorer import ExplorerModel, coerce_seed, scenario_choices
+from sim.present.viz.launch import is_loopback, server_env
+from sim.present.viz.params_ui import KEY_PARAMETERS, overrides_from_settings, slider_specs
+from sim.present.viz.state import ExplorerState, use_explorer_state
 from tests.viz_helpers import measure_chart
 
 
@@ -149,7 +149,7 @@ def test_click_on_map_shows_the_nation_and_its_last_move(ui):
     detail = html(rc, "nation-detail")
     assert "Kenya" in detail and "alignment" in detail
     # issue 12 item 2: the path since month 0 and the mechanism totals, from the model's history
-    from sim.viz.views import nation_history
+    from sim.present.viz.views import nation_history
 
     click(rc, "Step")
     model = state.model.value
@@ -266,8 +266,8 @@ def test_download_holds_the_cli_outputs_and_the_triggered_events():
 def test_views_read_only_complete_steps_while_the_model_records_one():
     """Issue 10 item 13: the page renders in another thread while a step is appended list by
     list; a reader in between must get the last complete step, with series of equal length."""
-    from sim.viz.charts import stacked_area_svg
-    from sim.viz.snapshot import bloc_layers, last_step, snapshot
+    from sim.present.viz.charts import stacked_area_svg
+    from sim.present.viz.snapshot import bloc_layers, last_step, snapshot
 
     model = ExplorerModel(scenario_name="baseline", seed=1)
     model.step()
@@ -324,8 +324,8 @@ def test_sliders_come_from_the_parameter_metadata():
 def test_every_library_scenarios_values_are_positions_of_their_sliders():
     """A browser slider snaps to its positions and sends the snapped value back: a value between
     positions would change on load and a Reset would run a parameter nobody chose."""
-    from sim.scenario import list_scenarios, load_scenario
-    from sim.viz.params_ui import settings_from_params
+    from sim.inputs.scenario import list_scenarios, load_scenario
+    from sim.present.viz.params_ui import settings_from_params
 
     specs = slider_specs()
     for path in list_scenarios():
@@ -339,7 +339,7 @@ def test_every_library_scenarios_values_are_positions_of_their_sliders():
 
 
 def test_settings_differ_only_beyond_float_rounding():
-    from sim.viz.params_ui import settings_differ
+    from sim.present.viz.params_ui import settings_differ
 
     running = {"scenario_name": "baseline", "seed": 42, "backlash_strength": 0.33}
     assert not settings_differ(dict(running), running)
@@ -422,11 +422,11 @@ def test_a_download_does_not_hold_the_model_while_it_writes(monkeypatch):
     written the run can step, and the files show the step the download was asked at."""
     import threading
 
-    import sim.outputs
+    import sim.present.outputs
 
     model = ExplorerModel(scenario_name="baseline", seed=3)
     model.step()
-    original = sim.outputs.write_run
+    original = sim.present.outputs.write_run
     seen = {}
 
     def write_while_the_run_goes_on(view, *args, **kwargs):
@@ -439,7 +439,7 @@ def test_a_download_does_not_hold_the_model_while_it_writes(monkeypatch):
         seen["view_steps"] = len(view.history.steps)
         return original(view, *args, **kwargs)
 
-    monkeypatch.setattr(sim.outputs, "write_run", write_while_the_run_goes_on)
+    monkeypatch.setattr(sim.present.outputs, "write_run", write_while_the_run_goes_on)
     archive = zipfile.ZipFile(io.BytesIO(model.write_outputs_zip()))
     assert seen == {"model_step": 2, "view_steps": 2}  # the run stepped; the snapshot did not
     summary = json.loads(archive.read("baseline-step1/summary.json"))
@@ -449,8 +449,8 @@ def test_a_download_does_not_hold_the_model_while_it_writes(monkeypatch):
 def test_measures_view_shows_every_metric_with_its_definition(ui):
     """Issue 12 item 1: every model measure over time, with a one-line definition; the values
     drawn are the model's."""
-    from sim.metrics import METRIC_DEFINITIONS, METRIC_LABELS, METRIC_NAMES
-    from sim.viz.views import measure_series
+    from sim.engine.metrics import METRIC_DEFINITIONS, METRIC_LABELS, METRIC_NAMES
+    from sim.present.viz.views import measure_series
 
     state, rc = ui
     click(rc, "Step")
@@ -473,9 +473,9 @@ def test_measures_view_shows_every_metric_with_its_definition(ui):
 
 def test_switch_log_lists_the_nations_that_changed_bloc():
     """Issue 12 item 2 (the world's switch log): the page lists each bloc change with its month
-    and the mechanism that carried it, as sim.switches computes it."""
-    from sim.switches import switch_log
-    from sim.viz.views import SwitchLog
+    and the mechanism that carried it, as sim.engine.switches computes it."""
+    from sim.engine.switches import switch_log
+    from sim.present.viz.views import SwitchLog
 
     model = ExplorerModel(scenario_name="digital_silk_road_surge", seed=2)
     for _ in range(24):
@@ -492,7 +492,7 @@ def test_switch_log_lists_the_nations_that_changed_bloc():
 def test_after_a_finished_run_another_scenario_can_be_played_and_stepped(ui):
     """Issue 10 item 14: once a run has ended, picking another scenario must enable play and
     Step again (Mesa's controller kept its own 'running' flag at False)."""
-    from sim.viz.controls import load_scenario_now
+    from sim.present.viz.controls import load_scenario_now
 
     state, rc = ui
     state.steps_per_frame.value = 24
@@ -516,7 +516,7 @@ def test_a_run_that_ends_while_playing_leaves_play_and_step_ready_for_the_next(u
     and stepped at once, without Reset."""
     import time
 
-    from sim.viz.controls import load_scenario_now
+    from sim.present.viz.controls import load_scenario_now
 
     state, rc = ui
     state.steps_per_frame.value = 24
@@ -578,7 +578,7 @@ def test_time_axes_are_labelled_with_dates():
 
     import numpy as np
 
-    from sim.viz.charts import _x_ticks, heatmap_svg, stacked_area_svg
+    from sim.present.viz.charts import _x_ticks, heatmap_svg, stacked_area_svg
 
     def labels(svg: str) -> list[str]:
         return re.findall(r">([^<]+)</text>", svg)
@@ -600,7 +600,7 @@ def test_time_axes_are_labelled_with_dates():
 def test_a_charts_two_axis_ends_never_read_the_same():
     """Issue 12 screenshots: a pass probability between 0.0116 and 0.0124 had "0.012" at both
     ends of its axis; whole-number series (switches) had "0.000"."""
-    from sim.viz.charts import axis_labels, line_svg
+    from sim.present.viz.charts import axis_labels, line_svg
 
     assert axis_labels(0.0116, 0.0124) == ("0.0116", "0.0124")
     assert axis_labels(0.0, 1.0) == ("0", "1")

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from test_viz import click, html, show_tab, ui  # noqa: F401 (ui is a fixture)
 
-from sim.params import ModelParams
-from sim.viz import charts
-from sim.viz.colors import MISSING, OCEAN, alignment_hex
-from sim.viz.legends import LEGEND_FONT, alignment_scale_svg, heatmap_legend_svg
-from sim.viz.views import (
+from sim.engine.params import ModelParams
+from sim.present.viz import charts
+from sim.present.viz.colors import MISSING, OCEAN, alignment_hex
+from sim.present.viz.legends import LEGEND_FONT, alignment_scale_svg, heatmap_legend_svg
+from sim.present.viz.views import (
     DIST_CHART_HEIGHT,
     DIST_CHART_WIDTH,
     DIST_FONT,
@@ -181,7 +181,7 @@ def test_mechanism_numbers_sit_right_of_the_longest_bar():
 
 
 def _mechanisms() -> tuple:
-    from sim.dynamics import MECHANISMS
+    from sim.engine.dynamics import MECHANISMS
 
     return MECHANISMS
 

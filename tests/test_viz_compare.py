@@ -7,12 +7,10 @@ import re
 import numpy as np
 from mesa.visualization.utils import force_update
 
-from sim.forecast import forecast
-from sim.metrics import METRIC_NAMES
-from sim.scenario import load_scenario
-from sim.sweep.seeds import run_seed
-from sim.viz import charts
-from sim.viz.comparison import (
+from sim.engine.metrics import METRIC_NAMES
+from sim.inputs.scenario import load_scenario
+from sim.present.viz import charts
+from sim.present.viz.comparison import (
     forecast_band,
     layers_from_metrics,
     metric_path,
@@ -20,7 +18,9 @@ from sim.viz.comparison import (
     pin,
     seed_band,
 )
-from sim.viz.explorer import ExplorerModel
+from sim.present.viz.explorer import ExplorerModel
+from sim.studies.forecast import forecast
+from sim.studies.sweep.seeds import run_seed
 from tests.viz_helpers import measure_chart, render_page
 
 
@@ -126,7 +126,7 @@ def test_pinned_run_and_band_appear_on_every_time_chart_and_the_map():
         switch.v_model = True
         fills = rc.find(meta_ref="world-map").widget.fills
         diffs = nation_differences(state.model.value, 1, state.pinned.value)
-        from sim.viz.colors import alignment_hex
+        from sim.present.viz.colors import alignment_hex
 
         assert fills["IND"] == alignment_hex(np.array([diffs["IND"] / 0.3]))[0]
         state.tab.set(4)

@@ -9,11 +9,11 @@ import re
 from mesa.visualization.utils import force_update
 from pydantic import TypeAdapter
 
-from sim.events import Event
-from sim.metrics import METRIC_DEFINITIONS
-from sim.viz import charts
-from sim.viz.controls import load_scenario_now
-from sim.viz.event_marks import (
+from sim.engine.events import Event
+from sim.engine.metrics import METRIC_DEFINITIONS
+from sim.present.viz import charts
+from sim.present.viz.controls import load_scenario_now
+from sim.present.viz.event_marks import (
     chart_marks,
     describe,
     event_marks,

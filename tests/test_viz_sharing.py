@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.viz.explorer import ExplorerModel
-from sim.viz.sharing import LinkError, parse_query, replay, run_query, scenario_yaml
-from sim.viz.state import _first_model
+from sim.present.viz.explorer import ExplorerModel
+from sim.present.viz.sharing import LinkError, parse_query, replay, run_query, scenario_yaml
+from sim.present.viz.state import _first_model
 
 PROJECT = Path(__file__).resolve().parents[1]
 

@@ -16,8 +16,8 @@ def render_page(scenario: str):
     session state and the render context (close it when done)."""
     import solara
 
-    from sim.viz import app as viz_app
-    from sim.viz.state import use_explorer_state
+    from sim.present.viz import app as viz_app
+    from sim.present.viz.state import use_explorer_state
 
     held = {}
 

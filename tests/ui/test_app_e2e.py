@@ -52,7 +52,7 @@ expect.set_options(timeout=15_000)  # a 2-core box under a full test run is slow
 
 
 def _free_port() -> int:
-    from sim.viz.launch import free_port
+    from sim.present.viz.launch import free_port
 
     return free_port()
 
