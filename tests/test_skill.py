@@ -26,6 +26,27 @@ def test_crps_of_a_point_is_its_absolute_error_and_of_two_members_the_textbook_v
     assert np.isclose(skill.crps(np.array([[-1.0, 1.0]]), np.array([0.0])), 0.5)
 
 
+def test_crps_equals_the_integral_of_the_squared_cdf_difference():
+    """An independent route: CRPS(F, y) = integral of (F(x) - 1{x >= y})^2 dx with F the
+    ensemble's step CDF, integrated exactly between the sorted members and y. A hand case:
+    members {0, 1, 3}, y = 2: (1/3)^2 * 1 + (2/3)^2 * 1 + (1 - 2/3)^2 * 1 = 6/9."""
+    assert np.isclose(skill.crps(np.array([[0.0, 1.0, 3.0]]), np.array([2.0])), 6 / 9)
+    rng = np.random.default_rng(4)
+    members, observed = rng.normal(size=(5, 7)), rng.normal(size=5)
+    exact = []
+    for row, y in zip(members, observed, strict=True):
+        points = np.sort(np.append(row, y))
+        total = 0.0
+        for a, b in zip(points[:-1], points[1:], strict=True):
+            cdf = np.mean(row <= a)
+            total += (cdf - float(a >= y)) ** 2 * (b - a)
+        exact.append(total)
+    assert np.isclose(skill.crps(members, observed), np.mean(exact))
+    # a missing observation is left out, not scored as zero
+    observed[2] = np.nan
+    assert np.isclose(skill.crps(members, observed), np.mean(np.delete(exact, 2)))
+
+
 def test_coverage_counts_observations_inside_the_central_interval():
     members = np.tile(np.linspace(-1, 1, 101), (4, 1))
     obs = np.array([0.0, 0.85, 0.95, -2.0])

@@ -9,7 +9,8 @@ once. Conventions follow docs/validation.md and /shared/guides/validation.md:
   earns its keep (persistence predicts no change and is hard to beat on levels);
 * skill = 1 - score(model) / score(baseline): > 0 beats the baseline, < 0 loses to it;
 * ensembles are scored with the CRPS (continuous ranked probability score; Gneiting & Raftery
-  2007), computed by ``properscoring``, and interval coverage.
+  2007), computed by ``scoringrules`` (its energy-form estimator,
+  E|X - y| - E|X - X'| / 2 over the members), and interval coverage.
 
 Everything is a pure function of arrays: rows are nations, an optional last axis ensemble members.
 """
@@ -53,9 +54,10 @@ def crps(ensemble: np.ndarray, observed: np.ndarray) -> float:
         ensemble = ensemble[:, None]
     observed = np.asarray(observed, dtype=float)
     keep = ~np.isnan(observed)
-    import properscoring  # here: it imports scipy.stats, 0.35 s of every command's start-up
+    import scoringrules  # here: 0.4 s of import, paid only by commands that score
 
-    return float(np.mean(properscoring.crps_ensemble(observed[keep], ensemble[keep], axis=-1)))
+    scores = scoringrules.crps_ensemble(observed[keep], ensemble[keep], m_axis=-1, estimator="nrg")
+    return float(np.mean(scores))
 
 
 def coverage(ensemble: np.ndarray, observed: np.ndarray, level: float) -> float:

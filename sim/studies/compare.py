@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.engine.metrics import METRIC_LABELS
 from sim.inputs.scenario import ResolvedScenario
 from sim.studies.replicates import Study, dated, run_study
 
@@ -38,14 +39,8 @@ OUTCOME_METRICS = {
     "unsc_pass_probability": "unsc_pass_probability",
 }
 OUTCOMES = tuple(OUTCOME_METRICS)
-#: How the outcomes are named in tables a reader sees.
-OUTCOME_LABELS = {
-    "china_bloc_count": "China-led bloc (nations)",
-    "us_bloc_count": "US-led bloc (nations)",
-    "china_bloc_gdp_share": "China-led bloc, GDP share",
-    "joint_response_support": "joint-response support",
-    "unsc_pass_probability": "UNSC pass probability",
-}
+#: How the outcomes are named in tables a reader sees: the metrics' own labels (one table).
+OUTCOME_LABELS = {outcome: METRIC_LABELS[metric] for outcome, metric in OUTCOME_METRICS.items()}
 COUNTS = ("china_bloc_count", "us_bloc_count")
 
 
