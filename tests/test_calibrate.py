@@ -121,6 +121,7 @@ def test_runs_are_reproducible_functions_of_their_parameters(target):
     )
 
 
+@pytest.mark.slow
 def test_abc_recovers_a_known_parameter_from_synthetic_observations(tmp_path, target, monkeypatch):
     """Simulation-based check of the whole pipeline: observations made by the model at
     investment_pull = 0.1 give a posterior whose mass sits nearer 0.1 than the prior's."""
@@ -147,6 +148,7 @@ def test_abc_recovers_a_known_parameter_from_synthetic_observations(tmp_path, ta
     assert diagnostics["epsilon"].iloc[-1] < diagnostics["epsilon"].iloc[0]
 
 
+@pytest.mark.slow
 def test_an_interrupted_calibration_resumes_and_a_changed_file_is_refused(tmp_path):
     spec, _, text = load_calibration(
         write(tmp_path, TINY.replace("validate: {start: 2017-01-01, end: 2019-01-01}\n", ""))
@@ -173,6 +175,7 @@ def test_an_interrupted_calibration_resumes_and_a_changed_file_is_refused(tmp_pa
         calibrate_run.run_calibration(spec, text, folder)
 
 
+@pytest.mark.slow
 def test_calibrate_command_prints_posterior_and_validation(tmp_path):
     path = write(tmp_path, TINY.replace("generations: 3", "generations: 2"))
     out = tmp_path / "cal"
@@ -260,6 +263,7 @@ def abc_history(tmp_path, target, spec, sampler_for, name):
     return frames, history.get_all_populations()
 
 
+@pytest.mark.slow
 def test_batched_sampler_gives_the_single_core_posterior_bit_for_bit(tmp_path, target):
     """The stacked-batch sampler on two processes against pyabc's own SingleCoreSampler, same
     seed, three generations in one run: the same particles, weights, epsilons and evaluation
@@ -292,6 +296,7 @@ def test_batched_sampler_gives_the_single_core_posterior_bit_for_bit(tmp_path, t
     assert sampler.simulated > batched_pops["samples"].sum()
 
 
+@pytest.mark.slow
 def test_interrupted_on_two_workers_resumes_to_the_uninterrupted_single_worker_result(tmp_path):
     """Ctrl-C after the first generation ends the batched sampler's worker processes; the same
     command resumes; the result equals an uninterrupted run on one worker, bit for bit."""

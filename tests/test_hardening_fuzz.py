@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -151,6 +152,7 @@ FUZZ = settings(
 
 @FUZZ
 @given(scenario_documents(), DAMAGE, st.integers(0, 40))
+@pytest.mark.slow
 def test_malformed_scenarios_load_or_give_one_line(doc, how, cut):
     check(load_scenario, ScenarioError, doc, how, cut)
 

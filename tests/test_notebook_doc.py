@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 DOC = Path(__file__).resolve().parents[1] / "docs" / "notebook.md"
 
 
@@ -25,6 +27,7 @@ def test_the_doc_has_the_promised_blocks():
         assert needed in joined, needed
 
 
+@pytest.mark.slow
 def test_notebook_doc_code_runs_from_another_folder(tmp_path):
     script = tmp_path / "cells.py"
     cells = python_blocks(DOC.read_text())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -37,7 +39,7 @@ def test_crps_equals_the_integral_of_the_squared_cdf_difference():
     for row, y in zip(members, observed, strict=True):
         points = np.sort(np.append(row, y))
         total = 0.0
-        for a, b in zip(points[:-1], points[1:], strict=True):
+        for a, b in itertools.pairwise(points):
             cdf = np.mean(row <= a)
             total += (cdf - float(a >= y)) ** 2 * (b - a)
         exact.append(total)

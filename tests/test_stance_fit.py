@@ -84,6 +84,7 @@ def test_covariates_are_lagged_and_the_target_does_not_vote_on_itself(votes):
     assert first["alignment"] == observed("alignment").at[date(year, 1, 1), first["iso3"]]
 
 
+@pytest.mark.slow
 def test_shipped_fit_reports_cut_errors_and_in_sample_baselines(votes):
     shipped = json.loads(STANCE_FILE.read_text())
     fresh, _ = stance_fit.fit(votes)
@@ -126,6 +127,7 @@ def test_per_session_variant_reads_only_votes_before_the_roll_call():
     assert later.at["BRA", "non_intervention"] != variant.at["BRA", "norm"]  # the vote itself
 
 
+@pytest.mark.slow
 def test_held_out_scores_and_the_doc_are_the_shipped_numbers(votes):
     shipped = json.loads(STANCE_FILE.read_text())
     held_out = stance_fit.validate(votes)

@@ -100,6 +100,7 @@ def _frames_of_zip(data: bytes) -> dict[str, pd.DataFrame]:
         }
 
 
+@pytest.mark.slow
 def test_exported_yaml_reruns_the_page_run_bit_for_bit(tmp_path):
     model = played(9)
     page = _frames_of_zip(model.write_outputs_zip())
