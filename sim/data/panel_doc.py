@@ -43,12 +43,12 @@ def _ci(row: pd.Series, factor: float = 1.0, digits: int = 4) -> str:
 
 
 def _sample(fit: panel_study.Fit) -> str:
-    return f"{fit.nobs} / {fit.nations} / {fit.years[0]}–{fit.years[1]}"
+    return f"{fit.nobs} / {fit.nations} / {fit.years[0]}-{fit.years[1]}"
 
 
 def forward_single_table(study: panel_study.Study) -> list[str]:
     lines = [
-        "| driver at t−1 | unit | b [95% CI] (position per unit) | one within-nation SD moves the position by (alignment units) | obs / nations / years of change |",
+        "| driver at t-1 | unit | b [95% CI] (position per unit) | one within-nation SD moves the position by (alignment units) | obs / nations / years of change |",
         "|---|---|---|---|---|",
     ]
     for fit in study.forward_single:
@@ -62,7 +62,7 @@ def forward_single_table(study: panel_study.Study) -> list[str]:
 def forward_joint_table(study: panel_study.Study) -> list[str]:
     fits = study.forward_joint[:5]
     drivers = list(dict.fromkeys(x for fit in fits for x in fit.table.index))
-    lines = ["| driver at t−1 | " + " | ".join(fit.name for fit in fits) + " |",
+    lines = ["| driver at t-1 | " + " | ".join(fit.name for fit in fits) + " |",
              "|---|" + "---|" * len(fits)]
     for driver in drivers:
         cells = [(_ci(fit.table.loc[driver]) if driver in fit.table.index else "") for fit in fits]
@@ -72,7 +72,7 @@ def forward_joint_table(study: panel_study.Study) -> list[str]:
 
 
 def pictured_table(study: panel_study.Study) -> list[str]:
-    lines = ["| specification | driver at t−1 | b [95% CI] (position per unit) | unit | in alignment units per unit | obs / nations / years |",
+    lines = ["| specification | driver at t-1 | b [95% CI] (position per unit) | unit | in alignment units per unit | obs / nations / years |",
              "|---|---|---|---|---|---|"]
     for fit in [*study.forward_joint[5:], *study.model_form]:
         for driver, row in fit.table.iterrows():
@@ -114,9 +114,9 @@ def rates_table(study: panel_study.Study) -> list[str]:
         row = fit.table.iloc[0]
         vals = [panel_study.implied_investment_pull(row[k], study.scale, study.mean_alignment)
                 for k in ("coef", "low", "high")]
-        lines.append(f"| investment_pull | {fit.name} (S of stock/GDP at t−1) | "
+        lines.append(f"| investment_pull | {fit.name} (S of stock/GDP at t-1) | "
                      f"{_num(vals[0])} [{_num(vals[1])}, {_num(vals[2])}] | "
-                     f"{a_inv[0]} [{a_inv[1]}, {a_inv[2]}] | {a_inv[3]}–{a_inv[4]} |")
+                     f"{a_inv[0]} [{a_inv[1]}, {a_inv[2]}] | {a_inv[3]}-{a_inv[4]} |")
     a_p = CALIBRATED["pressure_pull"]
     sanctions = [f for f in study.forward_single if f.name == "us_sanctions"]
     sanctions += [f for f in study.forward_joint if "us_sanctions" in f.table.index]
@@ -128,7 +128,7 @@ def rates_table(study: panel_study.Study) -> list[str]:
         label = "one US sanction case, alone" if fit.name == "us_sanctions" else f"one US sanction case ({fit.name})"
         lines.append(f"| pressure_pull | {label}, were it saturating | "
                      f"{_num(est)} [{_num(vals[0])}, {_num(vals[2])}] | "
-                     f"{a_p[0]} [{a_p[1]}, {a_p[2]}] | {a_p[3]}–{a_p[4]} |")
+                     f"{a_p[0]} [{a_p[1]}, {a_p[2]}] | {a_p[3]}-{a_p[4]} |")
     return lines
 
 
@@ -138,7 +138,7 @@ def render(study: panel_study.Study, source: str) -> str:
         BEGIN,
         "",
         f"Position series: {source}. Alignment units per position unit: {study.scale:.3f} "
-        f"(US −1, China +1); SD of the yearly change in position: {study.position_sd_change:.3f} "
+        f"(US -1, China +1); SD of the yearly change in position: {study.position_sd_change:.3f} "
         f"({study.scale * study.position_sd_change:.3f} alignment units); mean alignment of the "
         f"sample {study.mean_alignment:+.3f}. Brackets: 95% intervals, SEs clustered by nation; "
         "* p < 0.05. USA and China are left out.",
@@ -155,7 +155,7 @@ def render(study: panel_study.Study, source: str) -> str:
         "",
         *pictured_table(study),
         "",
-        "**Table 4. Reverse direction: drivers in year t on the position in t−1.**",
+        "**Table 4. Reverse direction: drivers in year t on the position in t-1.**",
         "",
         *reverse_table(study),
         "",
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         except FileNotFoundError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
-        source = ("Bailey–Strezhnev–Voeten ideal points, sessions 55–76 (2000–2021), sign flipped "
+        source = ("Bailey-Strezhnev-Voeten ideal points, sessions 55-76 (2000-2021), sign flipped "
                   "so that China-ward is positive")
     nations = pd.read_csv(build_drivers.NATIONS_PATH, keep_default_na=False, na_values=[""])
     study = panel_study.run_study(positions, load_drivers(), nations)
