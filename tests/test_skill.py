@@ -91,3 +91,27 @@ def test_rank_correlation_treats_forecasts_equal_up_to_rounding_as_ties():
     two_regions = np.where(np.arange(5) < 2, change, change + 0.05)
     expected = stats.spearmanr([0, 0, 1, 1, 1], observed).statistic
     assert skill.rank_correlation(two_regions, observed) == pytest.approx(expected)
+
+
+def test_mean_reversion_recovers_a_known_rate_and_extrapolates_it():
+    """A history made by exact reversion at kappa = 0.2 toward a common mean that itself moves
+    (every nation shifted by +0.05 a year: the common part the rate must ignore)."""
+    start = np.array([-0.6, -0.1, 0.3, 0.8])
+    rows = [start]
+    for _ in range(4):
+        previous = rows[-1]
+        rows.append(previous - 0.2 * (previous - previous.mean()) + 0.05)
+    history = np.array(rows)
+    assert skill.reversion_rate(history) == pytest.approx(0.2)
+    forecast = skill.mean_reversion(history, np.array([1.0, 2.0]))
+    centre = history[-1].mean()
+    gap = history[-1] - centre
+    assert forecast[0] == pytest.approx(centre + 0.8 * gap)
+    assert forecast[1] == pytest.approx(centre + 0.64 * gap)
+    # no history to learn from: persistence
+    assert skill.reversion_rate(history[-1:]) == 0.0
+    assert np.allclose(skill.mean_reversion(history[-1:], np.array([3.0]))[0], history[-1])
+    # a missing nation-year is left out of the fit, not read as zero
+    holed = history.copy()
+    holed[2, 1] = np.nan
+    assert skill.reversion_rate(holed) == pytest.approx(0.2, abs=0.05)
