@@ -36,6 +36,7 @@ from sim.engine.params import ModelParams
 
 #: Parameters that select a code path rather than scale a number: stacks never mix them.
 CATEGORICAL: tuple[str, ...] = (
+    "driver_source",
     "china_targeting",
     "us_targeting",
     "fixed_leaders",

@@ -143,6 +143,13 @@ class ResolvedScenario:
         text = json.dumps(self.scenario.model_dump(mode="json"), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
+    def world(self):
+        """The scenario's world (``sim.world.world.World``) at its start date, with the drivers
+        known then."""
+        from sim.world.world import World
+
+        return World.from_frame(self.nations, start=self.scenario.start)
+
     def build_model(self, *, collect_agent_data: bool = False, seed: int | None = None):
         """A fresh model for this scenario (optionally with another seed)."""
         from sim.mesa.model import CyberBlocModel

@@ -132,6 +132,10 @@ def make_context(loaded: LoadedSweep, design: DesignTable) -> SweepContext:
             for name, (resolved, raw) in loaded.factor.items()
         },
         scenario_points=design.scenario_points,
+        start=loaded.base.scenario.start,
+        scenario_starts={
+            name: resolved.scenario.start for name, (resolved, _) in loaded.factor.items()
+        },
     )
 
 
