@@ -16,6 +16,10 @@ month, an investment flow (USD bn, before the ``china_budget`` multiplier) and p
 * a year that began before the start date (a world of 1 July) keeps the flow its history
   gave it (observed, or the rule's from the positions known on 1 January).
 
+China finances nothing in a state while it recognises Taipei (docs/ODD.md 7.1): the flow of
+every month is masked by the current world's recognition, so a ``recognition`` event acts from
+its month (the rule's own yearly chain is not interrupted by it).
+
 The legacy targeting strategies split the same yearly total by their old weights
 (``sim.engine.dynamics.investment_targets`` / ``pressure_targets``), also once a year.
 Everything is computed at year boundaries; a step between them returns cached arrays. The
@@ -78,8 +82,10 @@ class DriverSchedule:
         n = world.n
         self.log_gdp = np.log(world.gdp_bn)
         self.year: int | None = None
-        self.flow = np.zeros(n)
+        self.flow = np.zeros(n)  # this year's monthly flow, before the recognition mask
         self.units = np.zeros(n)
+        self.masked = self.flow  # this month's flow
+        self._recognition: np.ndarray | None = None  # the mask's world array
         if history is None:
             return
         self.china_lag: np.ndarray = history.finance_lag.copy()  # log1p(USD m) of last year
@@ -95,26 +101,29 @@ class DriverSchedule:
         prepared: dynamics.Prepared,
     ) -> tuple[np.ndarray, np.ndarray]:
         if self.history is None or self.start is None:
-            return self.flow, self.units  # a world without a date: no drivers
+            return self.masked, self.units  # a world without a date: no drivers
         year = calendar_year(self.start, step)
         if year != self.year:
             self.year = year
+            nonleader = prepared.nonleader  # the leaders get neither flows nor pressure
             finance = self.china_year(year, x, world, params)
+            finance = finance * (nonleader if finance.ndim == 1 else nonleader[:, None])
             units = self.us_year(year, x, world, params)
-            nonleader = prepared.nonleader
-            if params.china_targeting != "observed":
+            units = units * (nonleader if units.ndim == 1 else nonleader[:, None])
+            if params.china_targeting != "observed":  # the same total, split the legacy way
                 weights = dynamics.investment_targets(x, world, params, prepared)
                 finance = _total(finance) * dynamics._share(weights)
-            else:
-                finance = finance * (nonleader if finance.ndim == 1 else nonleader[:, None])
             if params.us_targeting != "observed":
                 weights = dynamics.pressure_targets(x, world, params, prepared)
                 units = _total(units) * dynamics._share(weights)
-            else:
-                units = units * (nonleader if units.ndim == 1 else nonleader[:, None])
             self.flow = finance / MONTHS
             self.units = units
-        return self.flow, self.units
+            self._recognition = None
+        if world.recognises_taiwan is not self._recognition:  # events replace the array
+            self._recognition = world.recognises_taiwan
+            eligible = (~world.recognises_taiwan).astype(float)
+            self.masked = self.flow * (eligible if self.flow.ndim == 1 else eligible[:, None])
+        return self.masked, self.units
 
     # --- one calendar year --------------------------------------------------------------------
     def from_record(self, params: Any, covered: tuple[int, int] | None, year: int) -> bool:
@@ -133,11 +142,11 @@ class DriverSchedule:
         if year <= history.last_year:  # begun before the start: the history's flow
             return history.finance_bn[:, history.column(year)]
         rules = history.rules
-        eligible = (history.in_scope & ~world.recognises_taiwan).astype(float)
+        eligible = history.in_scope.astype(float)
 
         def rule(position, lag):
             prediction = rules.china_log(lag, position, self.log_gdp, history.bri)
-            return prediction * eligible  # no flow, and a zero lag, outside the rule's states
+            return prediction * eligible  # no flow, and a zero lag, outside AidData's scope
 
         log_prediction = _by_column(rule, x, self.china_lag)
         self.china_lag = log_prediction

@@ -140,10 +140,11 @@ def build_history(
         j = year - FIRST_YEAR
         position, log_gdp, member = regressors(int(year))
         prediction = rules.china_log(log_m[:, j - 1], position, log_gdp, member)
+        expected = rules.china_usd_m(prediction)
         # A state without a known position or GDP that year keeps last year's flow.
-        prediction = np.where(np.isnan(prediction), log_m[:, j - 1], prediction)
-        log_m[:, j] = np.where(in_scope, prediction, 0.0)
-        finance_m[:, j] = np.where(in_scope, rules.china_usd_m(prediction), 0.0)
+        unknown = np.isnan(prediction)
+        log_m[:, j] = np.where(in_scope, np.where(unknown, log_m[:, j - 1], prediction), 0.0)
+        finance_m[:, j] = np.where(in_scope, np.where(unknown, finance_m[:, j - 1], expected), 0.0)
         finance_imputed.append(int(year))
 
     sanctions = _wide(known, SANCTIONS, iso3, years)
