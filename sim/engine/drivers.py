@@ -191,6 +191,9 @@ def describe(world: World, params: Any, steps: int, record: DriverRecord | None 
         ]
         observed[name] = [years[0], years[-1]] if years else None
     conditional = any(observed.values())
+    by_rule = any(
+        span is None or span[1] < last for span in observed.values()
+    )  # some year of the run beyond the record (or no record at all)
     rules = history.rules
     block = {
         "driver_source": params.driver_source,
@@ -217,9 +220,13 @@ def describe(world: World, params: Any, steps: int, record: DriverRecord | None 
         ]
         block["statement"] = (
             "conditional on observed drivers: " + ", ".join(parts) + " taken from the record "
-            f"(data after the start date); the allocation rules fitted before "
-            f"{rules.fitted_at.isoformat()} after it"
+            "(data after the start date)"
         )
+        if by_rule:
+            block["statement"] += (
+                "; beyond the record, the allocation rules fitted on data before "
+                f"{rules.fitted_at.isoformat()}"
+            )
     else:
         block["statement"] = (
             f"drivers from the allocation rules fitted on data before "

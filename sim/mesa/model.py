@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine import dynamics
+from sim.engine.drivers import describe as describe_drivers
 from sim.engine.events import Event
 from sim.engine.metrics import METRIC_NAMES, JointResponse, summarise
 from sim.engine.params import ORGANISATIONS, ModelParams
@@ -127,6 +128,18 @@ class CyberBlocModel(mesa.Model):
         sim = self.sim
         response = self.response or sim.joint_response()
         return summarise(sim.world, sim.params, sim.state, sim.blocs, sim.previous_blocs, response)
+
+    def drivers(self, steps: int | None = None) -> dict[str, Any]:
+        """Where the run's Chinese investment and US pressure come from over ``steps`` months
+        (default: the months run so far): the block every run's manifest carries, with its
+        one-line ``statement`` ("conditional on observed drivers: ..." when the observed record
+        after the start date drives it; sim.engine.drivers.describe)."""
+        return describe_drivers(
+            self.world,
+            self.params,
+            self.step_index if steps is None else steps,
+            self.sim.drivers.record,
+        )
 
     def apply_event(self, event: Event) -> None:
         """Carry out an event now (the front end's "trigger an event" button)."""
