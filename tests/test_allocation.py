@@ -209,3 +209,10 @@ def test_the_real_fit_has_the_signs_of_the_panel_study():
     assert 0.9 < rules.us.coefficient("lag_cases") < 1.05
     assert rules.us.coefficient("position") > 0
     assert set(load_drivers()["year"]) == set(range(2000, 2023))
+
+
+def test_mechanisms_doc_shows_the_current_rules():
+    """docs/mechanisms.md's allocation tables are what ``sim.history.allocation_doc`` writes."""
+    from sim.history.allocation_doc import DOC, tables
+
+    assert tables() in DOC.read_text()

@@ -223,6 +223,7 @@ class ExplorerModel(CyberBlocModel):
             date=self.date,
             blocs=self.blocs.copy(),
             state=self.state,
+            drivers=lambda block=self.drivers(): block,  # where the drivers came from, so far
         )
 
     def write_outputs_zip(self) -> bytes:
