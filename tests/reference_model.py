@@ -126,8 +126,14 @@ class ReferenceRules:
                 if t >= 2001 and not (math.isnan(f) or math.isnan(f1)):
                     b = value(bri, (c, t - 1))
                     rows.append(
-                        (c, math.log1p(f / 1e6), math.log1p(f1 / 1e6), pos, math.log(g / 1e9),
-                         0.0 if math.isnan(b) else b)
+                        (
+                            c,
+                            math.log1p(f / 1e6),
+                            math.log1p(f1 / 1e6),
+                            pos,
+                            math.log(g / 1e9),
+                            0.0 if math.isnan(b) else b,
+                        )
                     )
                 n, n1 = value(sanctions, (c, t)), value(sanctions, (c, t - 1))
                 if t >= 2014 and not (math.isnan(n) or math.isnan(n1)):
@@ -187,10 +193,7 @@ class ReferenceDrivers:
         where = read_positions() if positions is None else positions
         self.start = start
         full = {
-            name: {
-                (r.iso3, int(r.year)): getattr(r, column)
-                for r in table.itertuples()
-            }
+            name: {(r.iso3, int(r.year)): getattr(r, column) for r in table.itertuples()}
             for name, column in (
                 ("finance", "china_finance_usd_2021"),
                 ("sanctions", "us_sanctions_cases"),
@@ -212,15 +215,22 @@ class ReferenceDrivers:
         self.last = start.year if start.month > 1 else start.year - 1
         years = range(2000, self.last + 1)
         every = {k[0] for k in full["finance"]}
-        finance_years = [y for y in range(2000, 2023)
-                         if any(not math.isnan(value(full["finance"], (c, y))) for c in every)]
-        sanction_years = [y for y in range(2000, 2023)
-                          if any(not math.isnan(value(full["sanctions"], (c, y))) for c in every)]
+        finance_years = [
+            y
+            for y in range(2000, 2023)
+            if any(not math.isnan(value(full["finance"], (c, y))) for c in every)
+        ]
+        sanction_years = [
+            y
+            for y in range(2000, 2023)
+            if any(not math.isnan(value(full["sanctions"], (c, y))) for c in every)
+        ]
         self.record_finance_last = max(finance_years)
         self.record_sanctions = (min(sanction_years), max(sanction_years))
 
-        self.in_scope = {c: any(not math.isnan(value(finance, (c, y))) for y in years)
-                         for c in codes}
+        self.in_scope = {
+            c: any(not math.isnan(value(finance, (c, y))) for y in years) for c in codes
+        }
         scoped = [c for c in codes if self.in_scope[c]]
         known_f = [y for y in years if any(not math.isnan(value(finance, (c, y))) for c in scoped)]
         known_s = [y for y in years if any(not math.isnan(value(sanctions, (c, y))) for c in codes)]
@@ -253,8 +263,8 @@ class ReferenceDrivers:
                 elif known_s:
                     pos = value(position, (c, y))
                     lag = cases[y - 1]
-                    cases[y] = lag if math.isnan(pos) or math.isnan(lag) else rules.us_cases(
-                        lag, pos
+                    cases[y] = (
+                        lag if math.isnan(pos) or math.isnan(lag) else rules.us_cases(lag, pos)
                     )
                 else:
                     cases[y] = float("nan")

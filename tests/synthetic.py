@@ -116,7 +116,9 @@ def synthetic_positions(frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     random walk, GDP as in the frame."""
     rng = np.random.default_rng(seed)
     rows = []
-    for iso3, x, gdp in zip(frame["iso3"], frame["alignment_initial"], frame["gdp_usd"]):
+    for iso3, x, gdp in zip(
+        frame["iso3"], frame["alignment_initial"], frame["gdp_usd"], strict=True
+    ):
         position = float(x)
         for year in range(2011, 2024):
             position = float(np.clip(position + rng.normal(0, 0.05), -1, 1))

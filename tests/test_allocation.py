@@ -194,7 +194,9 @@ def test_positions_table_equals_the_dated_worlds():
         rows = table[table["year"] == when.year].set_index("iso3")
         assert set(rows.index) == set(world.index)
         assert np.allclose(
-            rows["unga_alignment"], world["unga_alignment"].reindex(rows.index), atol=1e-9,
+            rows["unga_alignment"],
+            world["unga_alignment"].reindex(rows.index),
+            atol=1e-9,
             equal_nan=True,
         )
         assert np.allclose(rows["gdp_usd"], world["gdp_usd"].reindex(rows.index), rtol=1e-9)

@@ -32,9 +32,7 @@ def two_year_world(start: str = "2016-01-01", depreciation: float = 0.01):
         drivers.loc[(drivers.iso3 == "X00") & (drivers.year == year), "china_finance_usd_2021"] = (
             usd
         )
-    world = World.from_frame(
-        frame, start, drivers=drivers, positions=synthetic_positions(frame)
-    )
+    world = World.from_frame(frame, start, drivers=drivers, positions=synthetic_positions(frame))
     params = ModelParams(infrastructure_depreciation=depreciation)
     return world, params, drivers
 
@@ -141,7 +139,7 @@ def test_china_budget_two_doubles_the_flow(start, source):
 def test_us_pressure_budget_scales_the_units():
     world = World.from_frame(nations_at("2016-01-01"), "2016-01-01")
     sim = Simulation(world, ModelParams(us_pressure_budget=2.0), [], np.random.default_rng(0))
-    flow, units = sim.drivers.at(1, sim.state.alignment, world, sim.params, sim.prepared)
+    _, units = sim.drivers.at(1, sim.state.alignment, world, sim.params, sim.prepared)
     cases = load_drivers().query("year == 2016").set_index("iso3")["us_sanctions_cases"]
     expected = cases.reindex(world.iso3).fillna(0.0).to_numpy(copy=True)
     expected[world.leader_mask] = 0.0
@@ -163,7 +161,9 @@ def test_observed_schedule_reproduces_each_nations_observed_year_over_12_steps()
     for _ in range(12):
         sim.step()
     table = load_drivers().query("year == 2016").set_index("iso3")
-    observed = table["china_finance_usd_2021"].reindex(world.iso3).fillna(0.0).to_numpy(copy=True) / 1e9
+    observed = (
+        table["china_finance_usd_2021"].reindex(world.iso3).fillna(0.0).to_numpy(copy=True) / 1e9
+    )
     observed[world.leader_mask | world.recognises_taiwan] = 0.0
     assert np.allclose(sim.state.stock - stock0, observed, rtol=1e-12, atol=1e-12)
     assert observed.sum() > 100  # USD bn: the real 2016
@@ -171,7 +171,9 @@ def test_observed_schedule_reproduces_each_nations_observed_year_over_12_steps()
     # the 13th step is 2017's
     sim.step()
     table = load_drivers().query("year == 2017").set_index("iso3")
-    observed = table["china_finance_usd_2021"].reindex(world.iso3).fillna(0.0).to_numpy(copy=True) / 1e9
+    observed = (
+        table["china_finance_usd_2021"].reindex(world.iso3).fillna(0.0).to_numpy(copy=True) / 1e9
+    )
     observed[world.leader_mask | world.recognises_taiwan] = 0.0
     assert np.allclose(sim.drivers.masked, observed / 12, rtol=1e-12, atol=1e-15)
 
@@ -182,8 +184,9 @@ def test_sanctions_before_2013_take_the_2013_count_when_observed_and_are_unknown
     expected = cases.reindex(world.iso3).fillna(0.0).to_numpy(copy=True)
     expected[world.leader_mask] = 0.0
     observed = Simulation(world, ModelParams(), [], np.random.default_rng(0))
-    _, units = observed.drivers.at(1, observed.state.alignment, world, observed.params,
-                                   observed.prepared)
+    _, units = observed.drivers.at(
+        1, observed.state.alignment, world, observed.params, observed.prepared
+    )
     assert np.array_equal(units, expected) and units.sum() > 50
     rules = Simulation(world, ModelParams(driver_source="rules"), [], np.random.default_rng(0))
     _, units = rules.drivers.at(1, rules.state.alignment, world, rules.params, rules.prepared)
@@ -207,9 +210,9 @@ def test_the_rule_reads_each_runs_own_alignment_once_a_year():
     for s in (plain, leaning):
         for _ in range(11):
             s.step()
-        assert np.array_equal(s.drivers.masked, s.drivers.at(
-            12, s.state.alignment, world, s.params, s.prepared
-        )[0])  # no change within the year
+        assert np.array_equal(
+            s.drivers.masked, s.drivers.at(12, s.state.alignment, world, s.params, s.prepared)[0]
+        )  # no change within the year
 
 
 def test_describe_says_when_a_run_is_conditional_on_observed_drivers():

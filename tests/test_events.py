@@ -89,7 +89,7 @@ def toy_positions() -> pd.DataFrame:
     return pd.DataFrame(
         [
             {"iso3": code, "year": year, "unga_alignment": x, "gdp_usd": gdp}
-            for code, x, gdp in zip(frame.iso3, frame.alignment_initial, frame.gdp_usd)
+            for code, x, gdp in zip(frame.iso3, frame.alignment_initial, frame.gdp_usd, strict=True)
             for year in range(2011, 2024)
         ]
     )

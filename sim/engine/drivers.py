@@ -40,7 +40,6 @@ from sim.world.driver_history import DriverRecord, driver_record
 from sim.world.world import World
 
 
-
 def calendar_year(start: dt.date, step: int) -> int:
     """The calendar year of the month step ``step`` (>= 1) covers: step 1 is the month of
     ``start``."""

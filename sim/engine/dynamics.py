@@ -112,9 +112,7 @@ def initial_state(world: World, params: Params, replicates: int | None = None) -
         n = np.repeat(n[:, None], replicates, axis=1)
     return State(
         alignment=x.copy(),
-        stock=initial_stock(
-            world.history, params.infrastructure_depreciation, world.n, replicates
-        ),
+        stock=initial_stock(world.history, params.infrastructure_depreciation, world.n, replicates),
         threat_us=params.initial_us_threat * (1.0 + x) / 2.0,
         threat_china=params.initial_china_threat * (1.0 - x) / 2.0,
         norm=n.copy(),

@@ -224,7 +224,9 @@ def write(doc: Path = DOC) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Rewrite the allocation-rule tables in " + DOC.name)
+    parser = argparse.ArgumentParser(
+        description="Rewrite the allocation-rule tables in " + DOC.name
+    )
     parser.add_argument("--doc", type=Path, default=DOC)
     args = parser.parse_args(argv)
     write(args.doc)

@@ -355,7 +355,9 @@ def main(argv: list[str] | None = None) -> None:
     rules = fit_rules(COMMITTED_DATE)
     args.out.write_text(rules_json_text(rules))
     for name, fit in (("China", rules.china), ("US", rules.us)):
-        terms = ", ".join(f"{t} {c:+.4f} ({s:.4f})" for t, c, s in zip(fit.terms, fit.coef, fit.se))
+        terms = ", ".join(
+            f"{t} {c:+.4f} ({s:.4f})" for t, c, s in zip(fit.terms, fit.coef, fit.se, strict=True)
+        )
         print(f"{name}: {terms}; R2 {fit.r2:.3f}, n {fit.n_obs}, years {fit.years}")
     print(f"wrote {args.out}")
 

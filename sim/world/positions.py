@@ -25,7 +25,9 @@ def _load(path: Path) -> pd.DataFrame:
             f"positions table not found: {path} "
             "(build it: uv run python -m sim.world.build_positions)"
         )
-    return pd.read_csv(path, comment="#", keep_default_na=False, na_values=[""], dtype={"iso3": str})
+    return pd.read_csv(
+        path, comment="#", keep_default_na=False, na_values=[""], dtype={"iso3": str}
+    )
 
 
 def load_positions(path: Path | str = POSITIONS_PATH) -> pd.DataFrame:
