@@ -150,6 +150,15 @@ class ResolvedScenario:
 
         return World.from_frame(self.nations, start=self.scenario.start)
 
+    def drivers(self) -> dict[str, Any]:
+        """Where the scenario's drivers come from over its steps (the ``drivers`` block of a
+        manifest: "conditional on observed drivers" when the record after ``start`` is used;
+        sim.engine.drivers.describe). Events that change parameters are not reflected."""
+        from sim.engine.drivers import describe
+
+        s = self.scenario
+        return describe(self.world(), s.parameters, s.steps)
+
     def build_model(self, *, collect_agent_data: bool = False, seed: int | None = None):
         """A fresh model for this scenario (optionally with another seed)."""
         from sim.mesa.model import CyberBlocModel

@@ -153,6 +153,9 @@ def manifest(loaded: LoadedSweep, design: DesignTable) -> dict[str, Any]:
         "base_scenario_hash": loaded.base.content_hash,
         "nations_hash": loaded.nations_hash,
         "steps": loaded.base.scenario.steps,
+        # where the base scenario's drivers come from (a design varying driver_source or the
+        # start date changes it per point)
+        "drivers": loaded.base.drivers(),
         "scenarios": [
             {
                 "name": name,
