@@ -49,3 +49,78 @@ def synthetic_nations(n: int = 30, seed: int = 0) -> pd.DataFrame:
     frame.loc[frame.iso3 == "PRK", "alignment_initial"] = 0.95
     frame.loc[frame.iso3.isin(["USA", "CHN"]), "recognises_taiwan"] = 0
     return frame
+
+
+#: Columns of sim/data/drivers.csv (the synthetic tables leave the ones the model ignores empty).
+DRIVER_COLUMNS = (
+    "iso3",
+    "year",
+    "china_finance_usd_2021",
+    "china_finance_projects",
+    "china_oda_usd_2021",
+    "china_oof_usd_2021",
+    "china_vague_usd_2021",
+    "china_deals_usd_m",
+    "china_technology_deals_usd_m",
+    "china_telecom_deals_usd_m",
+    "bri_member",
+    "bri_join_date",
+    "arms_orders_china_russia_tiv",
+    "arms_orders_us_tiv",
+    "us_aid_obligations_usd_2022",
+    "us_troops",
+    "us_sanctions_cases",
+    "us_trade_usd",
+)
+
+
+def synthetic_drivers(
+    frame: pd.DataFrame, seed: int = 0, out_of_scope: float = 0.2
+) -> pd.DataFrame:
+    """A drivers table for the nations of ``frame``, 2000-2022, as the real one is shaped:
+    Chinese finance (USD, lognormal, a quarter of the years zero) 2000-2021 for the states in
+    AidData's scope (a share ``out_of_scope`` has none: missing), missing in 2022 and for
+    China; US sanction cases 2013-2022 (missing before, and for the US); Belt and Road
+    membership from a random year."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for iso3 in frame["iso3"]:
+        scope = iso3 != "CHN" and iso3 != "USA" and rng.random() >= out_of_scope
+        level = rng.uniform(0.0, 6.0)  # log10 USD million scale of the state's usual flows
+        joins = int(rng.integers(2013, 2030))
+        base_cases = int(rng.integers(0, 4)) if rng.random() < 0.4 else 0
+        for year in range(2000, 2023):
+            finance = np.nan
+            if scope and year <= 2021:
+                finance = 0.0 if rng.random() < 0.25 else 10 ** (level + rng.normal(0, 0.5)) * 1e6
+            cases = np.nan
+            if year >= 2013 and iso3 != "USA":
+                cases = float(max(0, base_cases + int(rng.integers(-1, 2))))
+            rows.append(
+                {
+                    "iso3": iso3,
+                    "year": year,
+                    "china_finance_usd_2021": finance,
+                    "bri_member": np.nan if iso3 == "CHN" else float(year >= joins),
+                    "bri_join_date": "",
+                    "us_sanctions_cases": cases,
+                }
+            )
+    table = pd.DataFrame(rows).reindex(columns=list(DRIVER_COLUMNS))
+    table["bri_join_date"] = ""
+    return table
+
+
+def synthetic_positions(frame: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    """Positions by year 2011-2023 for the nations of ``frame``: the starting alignment plus a
+    random walk, GDP as in the frame."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for iso3, x, gdp in zip(
+        frame["iso3"], frame["alignment_initial"], frame["gdp_usd"], strict=True
+    ):
+        position = float(x)
+        for year in range(2011, 2024):
+            position = float(np.clip(position + rng.normal(0, 0.05), -1, 1))
+            rows.append({"iso3": iso3, "year": year, "unga_alignment": position, "gdp_usd": gdp})
+    return pd.DataFrame(rows)

@@ -193,7 +193,7 @@ def test_list_and_describe_come_from_the_library_and_schema():
     assert listing.exit_code == 0 and "digital_silk_road_surge" in listing.output
     described = run("describe")
     assert described.exit_code == 0
-    for name in ("china_budget", "backlash_strength", "USD bn per step"):
+    for name in ("china_budget", "backlash_strength", "multiplier"):
         assert name in described.output.replace("\n", " ") or name in described.output
 
 

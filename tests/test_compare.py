@@ -65,7 +65,6 @@ def test_posterior_comparison_shares_draws_and_seeds_and_each_member_is_its_own_
 
     from sim.engine.simulation import Simulation
     from sim.studies.forecast import member_seed
-    from sim.world.world import World
 
     a = load_scenario(short(tmp_path, "a"))
     b = load_scenario(short(tmp_path, "b", "seed: 99\nparameters: {investment_pull: 0.0}\n"))
@@ -90,7 +89,7 @@ def test_posterior_comparison_shares_draws_and_seeds_and_each_member_is_its_own_
     theta = draw_parameter_sets(pd.read_parquet(posterior_file(tmp_path)), 3, master)[1]
     params = b.scenario.parameters.replace(noise_sd=theta["noise_sd"])
     assert params.investment_pull == 0.0
-    world = World.from_frame(b.nations)
+    world = b.world()
     alone = Simulation(
         world, params, b.scenario.events, np.random.default_rng(member_seed(master, 1, 1)),
         reference=params,

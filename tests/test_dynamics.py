@@ -10,11 +10,14 @@ import scipy.linalg
 from sim.engine import dynamics
 from sim.engine.events import AttributionClaim, JoinOrganisation, ScaleParameter, SetOrgWeight
 from sim.mesa.model import CyberBlocModel
-from tests.synthetic import synthetic_nations
+from tests.synthetic import synthetic_drivers, synthetic_nations, synthetic_positions
 
+#: No drivers: no new flows, no pressure, and no pull from the stock built before the start.
 QUIET = dict(
     china_budget=0.0,
     us_pressure_budget=0.0,
+    investment_pull=0.0,
+    pressure_pull=0.0,
     stubbornness=0.0,
     noise_sd=0.0,
     fixed_leaders=False,
@@ -62,7 +65,9 @@ def test_real_2023_world_is_the_friedkin_johnsen_fixed_point_of_the_defaults():
     """With the production defaults on the real network and no drivers or noise, the anchors make
     the observed 2023 alignments and norms the fixed point x* = (I - Lambda W)^-1 (I - Lambda) u
     (fixed leaders enter as constant rows: the US and China keep x = -1, +1)."""
-    model = CyberBlocModel(rng=0, china_budget=0.0, us_pressure_budget=0.0, noise_sd=0.0)
+    model = CyberBlocModel(
+        rng=0, china_budget=0.0, us_pressure_budget=0.0, investment_pull=0.0, noise_sd=0.0
+    )
     p = model.params
     W = model.peers.normalised.toarray()
     u = model.sim.anchors.disposition.copy()
@@ -86,17 +91,43 @@ def test_real_2023_world_is_the_friedkin_johnsen_fixed_point_of_the_defaults():
     assert u[prk] > x0[prk] + 0.3
 
 
+def _drivers_from(frame, year, finance_usd, cases=0.0):
+    """A drivers table with no finance before ``year`` and ``finance_usd`` a year from it (the
+    states in AidData's scope: all but the leaders), ``cases`` sanction cases on every state."""
+    table = synthetic_drivers(frame, seed=1, out_of_scope=0.0)
+    scope = table["china_finance_usd_2021"].notna()
+    table.loc[scope, "china_finance_usd_2021"] = np.where(
+        table.loc[scope, "year"] >= year, finance_usd, 0.0
+    )
+    known = table["us_sanctions_cases"].notna()
+    table.loc[known, "us_sanctions_cases"] = cases
+    return table
+
+
 def test_investment_moves_targets_toward_china_and_leaves_isolated_untargeted_alone():
+    """Legacy targeting splits the observed yearly total; a state recognising Taiwan and tied
+    to nobody gets nothing and does not move."""
     frame = synthetic_nations(20, seed=5)
     isolated = frame.index[-1]
     flags = [c for c in frame.columns if frame[c].isin([0, 1]).all() and c not in ("digital_gap",)]
     frame.loc[isolated, flags] = 0
     frame.loc[isolated, ["subregion", "digital_gap", "security_tie"]] = ["Nowhere", 0.0, 0.0]
     frame.loc[isolated, "recognises_taiwan"] = 1  # no investment while it recognises Taiwan
+    drivers = _drivers_from(frame, 2016, 60e9)
     moved = {}
     for peer_weight in (0.0, 0.05):
-        params = {**QUIET, "china_budget": 5.0, "peer_weight": peer_weight, "fixed_leaders": True}
-        model = CyberBlocModel(nations=frame, rng=0, **params)
+        params = {**QUIET, "china_budget": 1.0, "investment_pull": 0.0056}
+        params["peer_weight"] = peer_weight
+        params |= {"fixed_leaders": True, "china_targeting": "africa_arab_need"}
+        model = CyberBlocModel(
+            nations=frame,
+            rng=0,
+            baseline_date="2016-01-01",
+            drivers=drivers,
+            positions=synthetic_positions(frame),
+            **params,
+        )
+        assert model.state.stock.sum() == 0.0  # nothing before 2016
         x0 = model.state.alignment.copy()
         for _ in range(24):
             model.step()
@@ -112,13 +143,26 @@ def test_investment_moves_targets_toward_china_and_leaves_isolated_untargeted_al
 
 
 def test_investment_pull_formula_one_step():
+    """One step of the observed flow: the stock takes China's budget x this year's finance / 12
+    on top of the depreciated stock, and the pull is the ODD's formula of it."""
     frame = synthetic_nations(10, seed=1)
-    params = {**QUIET, "china_budget": 2.0, "peer_weight": 0.0}
-    model = CyberBlocModel(nations=frame, rng=0, **params)
+    params = {**QUIET, "china_budget": 2.0, "investment_pull": 0.0056, "peer_weight": 0.0}
+    drivers = synthetic_drivers(frame, seed=3)
+    model = CyberBlocModel(
+        nations=frame,
+        rng=0,
+        baseline_date="2016-01-01",
+        drivers=drivers,
+        positions=synthetic_positions(frame),
+        **params,
+    )
     p, w, s0 = model.params, model.world, model.state.copy()
     model.step()
-    weights = dynamics.investment_targets(s0.alignment, w, p)
-    stock = p.china_budget * weights / weights.sum()
+    year = drivers[drivers["year"] == 2016].set_index("iso3")["china_finance_usd_2021"]
+    flow = year.reindex(w.iso3).fillna(0.0).to_numpy() / 1e9 / 12
+    flow[w.leader_mask | w.recognises_taiwan] = 0.0  # nothing while recognising Taipei
+    stock = (1 - p.infrastructure_depreciation) * s0.stock + p.china_budget * flow
+    assert s0.stock.sum() > 0  # the finance of 2000-2015
     dep = stock / w.gdp_bn
     expected = (
         p.investment_pull
@@ -128,7 +172,7 @@ def test_investment_pull_formula_one_step():
         / (1 + p.china_threat_damping * s0.threat_china)
     )
     assert np.allclose(model.contributions[0], expected, rtol=0, atol=1e-15)
-    assert np.isclose(model.state.stock.sum(), 2.0)
+    assert np.allclose(model.state.stock, stock, rtol=1e-14, atol=0)
 
 
 @pytest.mark.parametrize(("non_intervention", "direction"), [(0.0, -1), (1.0, +1)])
@@ -138,18 +182,22 @@ def test_pressure_pulls_toward_us_or_backfires_on_non_interventionists(non_inter
     frame["alignment_initial"] = frame["alignment_initial"].clip(-0.2, 0.2)
     frame.loc[frame.iso3 == "USA", "alignment_initial"] = -1.0
     frame.loc[frame.iso3 == "CHN", "alignment_initial"] = 1.0
-    params = {**QUIET, "us_pressure_budget": 10.0, "backlash_strength": 1.0, "peer_weight": 0.0}
-    params["fixed_leaders"] = True
-    model = CyberBlocModel(nations=frame, rng=0, initial_us_threat=0.0, **params)
-    model.step()
-    pressured = (
-        dynamics.pressure_targets(
-            np.array(frame.alignment_initial, float), model.world, model.params
-        )
-        > 0
+    params = {**QUIET, "pressure_pull": 0.0092, "backlash_strength": 1.0, "peer_weight": 0.0}
+    params |= {"us_pressure_budget": 1.0, "fixed_leaders": True}
+    model = CyberBlocModel(
+        nations=frame,
+        rng=0,
+        initial_us_threat=0.0,
+        baseline_date="2016-01-01",
+        drivers=_drivers_from(frame, 2016, 0.0, cases=2.0),
+        positions=synthetic_positions(frame),
+        **params,
     )
+    model.step()
+    pressured = ~model.world.leader_mask
     assert pressured.sum() > 5
     assert (np.sign(model.contributions[1][pressured]) == direction).all()
+    assert (model.contributions[1][~pressured] == 0).all()
 
 
 def test_threat_decays_geometrically_and_attribution_lands_on_believers():
@@ -174,7 +222,7 @@ def test_scores_stay_in_bounds_under_extreme_settings():
         noise_sd=0.8,
         china_budget=100.0,  # the upper bound
         investment_pull=1.0,
-        us_pressure_budget=1000.0,
+        us_pressure_budget=100.0,
         pressure_pull=1.0,
         security_tie_gain=5.0,
         backlash_strength=3.0,
@@ -229,10 +277,12 @@ def test_stacked_replicates_match_single_runs_bit_for_bit(bound):
     noises = rng.normal(0, 0.01, size=(20, world.n, R))
     stacked = dynamics.initial_state(world, params, replicates=R)
     singles = [dynamics.initial_state(world, params) for _ in range(R)]
+    flow = rng.uniform(0.0, 0.5, world.n)  # USD bn a month
+    units = rng.integers(0, 4, world.n).astype(float)
     for t in range(20):
-        stacked, _ = dynamics.step(stacked, world, params, peers, noises[t])
+        stacked, _ = dynamics.step(stacked, world, params, peers, noises[t], flow, units)
         singles = [
-            dynamics.step(s, world, params, peers, noises[t][:, r])[0]
+            dynamics.step(s, world, params, peers, noises[t][:, r], flow, units)[0]
             for r, s in enumerate(singles)
         ]
     for r in range(R):

@@ -73,7 +73,6 @@ def test_members_are_draws_times_seeds_each_its_own_run(tmp_path):
     noise); every member equals its parameter set and seed run alone (1-D Simulation, own
     anchors), so stacking the members changes nothing; quantiles pool all members."""
     from sim.engine.simulation import Simulation
-    from sim.world.world import World
 
     path = tiny_posterior(tmp_path)
     resolved = load_scenario("baseline", ["steps=24"])
@@ -86,7 +85,7 @@ def test_members_are_draws_times_seeds_each_its_own_run(tmp_path):
     for d in range(3):
         assert not np.array_equal(result.alignment[2 * d, -1], result.alignment[2 * d + 1, -1])
     s = resolved.scenario
-    world = World.from_frame(resolved.nations)
+    world = resolved.world()
     for m in (1, 4):
         theta = result.parameters.drop(columns="draw").iloc[m // 2].to_dict()
         params = s.parameters.replace(**theta)

@@ -86,7 +86,8 @@ def test_mesa_batch_run_drives_the_model():
     )
     assert len(results) == 4
     stock = results.groupby("china_budget")["china_stock_bn"].mean()
-    assert stock[0.0] == 0.0 and stock[3.0] > 0
+    # the stock built before 2023 depreciates; China's flows add to it
+    assert stock[3.0] > stock[0.0] > 0
     by_seed = results[results.china_budget == 3.0].set_index("rng")["mean_alignment"]
     assert by_seed[1] != by_seed[2]
 
@@ -170,7 +171,7 @@ def test_switch_log_names_each_bloc_change_and_the_mechanism_that_carried_it():
     from sim.engine.switches import switch_log
     from sim.mesa.model import CyberBlocModel
 
-    model = CyberBlocModel(rng=4, china_budget=30.0)  # a surge: some nations must switch
+    model = CyberBlocModel(rng=4, investment_pull=0.05)  # a strong pull: some nations must switch
     for _ in range(36):
         model.step()
     log = switch_log(model.history, model.world)

@@ -144,7 +144,7 @@ BAD_INPUTS = [
     (
         "bad choice",
         "name: x\nquestion: q\nparameters: {china_targeting: everywhere}\n",
-        r"parameters\.china_targeting: Input should be 'africa_arab_need', 'need', 'swing' or 'uniform'",
+        r"parameters\.china_targeting: Input should be 'observed', 'africa_arab_need', 'need', 'swing' or 'uniform'",
     ),
     (
         "unknown nation",

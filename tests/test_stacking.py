@@ -55,7 +55,8 @@ def varied_sets(count: int, seed: int = 5) -> list[ModelParams]:
                 china_market_weight=float(rng.uniform(0.0, 1.0)),
                 china_priority_weight=float(rng.uniform(1.0, 5.0)),
                 china_allied_access=float(rng.uniform(0.0, 1.0)),
-                us_pressure_budget=float(rng.uniform(1.0, 30.0)),
+                us_pressure_budget=float(rng.uniform(0.1, 3.0)),
+                infrastructure_depreciation=float(rng.uniform(0.005, 0.02)),
                 security_tie_gain=float(rng.uniform(0.0, 2.0)),
                 backlash_strength=float(rng.uniform(0.0, 1.0)),
                 peer_weight=float(rng.uniform(0.01, 0.05)),
@@ -127,6 +128,28 @@ def test_each_column_equals_alone_on_a_sparse_network():
         world, varied_sets(5, seed=9), EVENTS, 60, reference="own"
     )
     assert all(operator.dense_ties is None for operator in stacked.peers.operators)
+
+
+@pytest.mark.parametrize(
+    ("source", "china", "us"),
+    [("rules", "observed", "observed"), ("observed", "swing", "drifting")],
+)
+def test_columns_equal_alone_when_the_drivers_follow_each_columns_alignment(source, china, us):
+    """A world of mid-2016: the record (or the rule) from July 2016, the rule from 2022 on,
+    evaluated every January with each column's own alignment; the legacy splits also read it.
+    The stock of 2000-2016 depreciates at each column's own rate."""
+    from sim.world.dated import nations_at
+
+    world = World.from_frame(nations_at("2016-07-01"), start="2016-07-01")
+    sets = [
+        p.replace(driver_source=source, china_targeting=china, us_targeting=us)
+        for p in varied_sets(4, seed=2)
+    ]
+    stacked, alone = assert_columns_equal_alone(world, sets, EVENTS, 90, reference="own")
+    assert stacked.state.stock.shape == (world.n, 4)
+    assert stacked.drivers.flow.shape == (world.n, 4)  # per column: each its own alignment
+    finals = np.stack([s.state.stock for s in alone], axis=1)
+    assert np.ptp(finals, axis=1).max() > 0.1
 
 
 def test_per_column_confidence_bounds(real_world):
@@ -247,7 +270,7 @@ def test_hindcast_replicates_equal_the_model_run_alone_per_seed():
     params = ModelParams(noise_sd=0.01, china_budget=2.0)
     events = [SetParameter(step=3, parameter="pressure_pull", value=0.05), EVENTS[4]]
     scored = hindcast.hindcast(
-        World.from_frame(nations),
+        World.from_frame(nations, start=start),
         start,
         params,
         steps=24,
@@ -263,6 +286,7 @@ def test_hindcast_replicates_equal_the_model_run_alone_per_seed():
             events=events,
             rng=run_seed(6, 0, r),
             collect_agent_data=False,
+            baseline_date=start.isoformat(),
         )
         expected = []
         for step in range(1, 25):

@@ -283,13 +283,14 @@ def test_discovery_peels_the_scenario_factor_as_a_category(scenarios: Path, tmp_
     """PRIM with the scenario as a categorical input: when the condition holds on one scenario's
     runs only, the box keeps that scenario (coverage and density 1), not a parameter range."""
     (scenarios / "tiny_hot.yaml").write_text(
-        "extends: tiny.yaml\nname: tiny_hot\nparameters: {china_budget: 40.0, investment_pull: 0.2}\n"
-    )
+        "extends: tiny.yaml\nname: tiny_hot\n"
+        "parameters: {china_budget: 40.0, investment_pull: 0.2, china_targeting: uniform}\n"
+    )  # the synthetic states have no driver history: the legacy split reaches all of them
     sweep = with_scenarios(
         write_sweep(
             scenarios,
             "discover_scenarios",
-            vary={"parameters.us_pressure_budget": {"range": [0.0, 20.0]}},
+            vary={"parameters.us_pressure_budget": {"range": [0.0, 2.0]}},
             design={"kind": "lhs", "samples": 30},
             replicates=1,
             outputs={"metrics": ["china_count", "mean_alignment"]},

@@ -155,6 +155,7 @@ def run(
     if not quiet:
         if study is None:
             print_summary(model)
+            console.print(f"Drivers: {model.drivers()['statement']}.", highlight=False)
             console.print(
                 "This is one run: one seed of one parameter set (the defaults are the calibrated "
                 "posterior's medians). `run.py forecast` gives intervals over the whole posterior.",

@@ -30,6 +30,7 @@ import scipy.sparse as sp
 
 from sim.engine.params import ModelParams
 from sim.engine.stacking import ColumnParams, is_per_column
+from sim.engine.stock import initial_stock
 from sim.world.network import row_normalise
 from sim.world.world import World
 
@@ -96,9 +97,10 @@ def _clip_unit(values: np.ndarray) -> np.ndarray:
 
 
 def initial_state(world: World, params: Params, replicates: int | None = None) -> State:
-    """Alignment and norm start at their observed values; no Chinese stock yet (what was built
-    before the start date is part of the observed alignment); threat from the attribution claims
-    before the start, believed in proportion to alignment with the accuser:
+    """Alignment and norm start at their observed values; the Chinese-built stock at the
+    observed finance up to the start date, depreciated (``sim.engine.drivers.initial_stock``;
+    zero for a world without a date); threat from the attribution claims before the start,
+    believed in proportion to alignment with the accuser:
 
         T^US_i(0) = initial_us_threat * (1 + x_i) / 2
         T^CN_i(0) = initial_china_threat * (1 - x_i) / 2
@@ -110,7 +112,7 @@ def initial_state(world: World, params: Params, replicates: int | None = None) -
         n = np.repeat(n[:, None], replicates, axis=1)
     return State(
         alignment=x.copy(),
-        stock=np.zeros_like(x),
+        stock=initial_stock(world.history, params.infrastructure_depreciation, world.n, replicates),
         threat_us=params.initial_us_threat * (1.0 + x) / 2.0,
         threat_china=params.initial_china_threat * (1.0 - x) / 2.0,
         norm=n.copy(),
@@ -445,14 +447,19 @@ def step(
     params: Params,
     peers: PeerOperator | PeerStack,
     noise: np.ndarray,
+    investment: np.ndarray,
+    pressure: np.ndarray,
     extra_pressure: np.ndarray | None = None,
     prepared: Prepared | None = None,
 ) -> tuple[State, np.ndarray]:
     """Advance one month. Returns the new state and the contributions, shape (5, *x.shape),
     in the order of ``MECHANISMS`` (before clipping to [-1, 1]).
 
-    ``noise`` is drawn by the caller from the run's generator; ``extra_pressure`` adds pressure
-    units on chosen nations this step (sanction events); ``prepared`` are the constants of
+    ``noise`` is drawn by the caller from the run's generator; ``investment`` is this month's
+    Chinese investment flow per nation (USD bn) and ``pressure`` the US pressure units, both
+    before the ``china_budget`` / ``us_pressure_budget`` multipliers, (n,) or (n, R), from the
+    run's driver schedule (``sim.engine.drivers``); ``extra_pressure`` adds pressure units on
+    chosen nations this step (sanction events); ``prepared`` are the constants of
     ``prepare(world, params)``, computed here when not given.
 
     With a ``ColumnParams`` (R parameter sets, state (n, R)) every rate below may be a (1, R)
@@ -464,8 +471,8 @@ def step(
     toward_us = 1.0 + x
     contributions = np.empty((len(MECHANISMS), *x.shape))
 
-    # 1. Chinese infrastructure investment: allocation, stock, dependence, saturating pull.
-    investment = params.china_budget * _share(investment_targets(x, world, params, k))
+    # 1. Chinese infrastructure investment: this month's flow, stock, dependence, saturating pull.
+    investment = params.china_budget * _col(investment, x)
     stock = (1.0 - params.infrastructure_depreciation) * state.stock
     stock += investment
     dependence = stock / _col(k.gdp_bn, x)
@@ -476,7 +483,7 @@ def step(
     pull /= 1.0 + params.china_threat_damping * state.threat_china
 
     # 2. US pressure, with backlash on non-interventionist, threatened nations.
-    pressure = params.us_pressure_budget * _share(pressure_targets(x, world, params, k))
+    pressure = params.us_pressure_budget * _col(pressure, x)
     if extra_pressure is not None:
         pressure = pressure + _col(extra_pressure, x)
     effect = params.pressure_pull * pressure / (pressure + params.pressure_half)

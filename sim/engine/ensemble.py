@@ -59,7 +59,7 @@ def run_stacked(
     """Alignment of R runs at the recorded steps: an array (len(record), nations, R).
 
     Args:
-        world: The starting world (a scenario's: ``World.from_frame(resolved.nations)``).
+        world: The starting world (a scenario's: ``resolved.world()``, with its start date).
         param_sets: One parameter set per run: ``ModelParams`` or a dict of changes to the
             model defaults.
         seeds: One seed (or generator) per run; run r draws its noise from

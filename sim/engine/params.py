@@ -65,8 +65,9 @@ DEFAULT_ORG_WEIGHTS: dict[str, float] = {
     "us_alliance": 1.0,
 }
 
-ChinaTargeting = Literal["africa_arab_need", "need", "swing", "uniform"]
-UsTargeting = Literal["drifting", "allies", "swing", "uniform"]
+ChinaTargeting = Literal["observed", "africa_arab_need", "need", "swing", "uniform"]
+UsTargeting = Literal["observed", "drifting", "allies", "swing", "uniform"]
+DriverSource = Literal["observed", "rules"]
 
 
 def _field(default: Any, unit: str, description: str, **limits: Any) -> Any:
@@ -79,50 +80,67 @@ class ModelParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
+    # --- 0. Where the drivers come from ---------------------------------------------------------
+    driver_source: DriverSource = _field(
+        "observed",
+        "choice",
+        "Where each year's Chinese finance and US sanction cases come from (docs/ODD.md 7.1-7.2): "
+        "'observed' = the observed drivers for every year the record covers (2000-2021 finance, "
+        "2013-2022 sanctions), the allocation rules after it: a run conditional on what happened "
+        "(hindcasts); 'rules' = the allocation rules fitted on the data before the start date from "
+        "the first month: what a forecast can know.",
+    )
+
     # --- 1. Chinese infrastructure investment (Digital Silk Road) ---------------------------
     china_budget: float = _field(
         1.0,
-        "USD bn per step",
-        "China's communications/network infrastructure investment abroad per month.",
+        "multiplier",
+        "Multiplier on China's investment flows: 1 = as observed / as the allocation rule "
+        "predicts (Chinese official finance, AidData, spread over each year's 12 months); "
+        "2 = China doubles its budget; 0 = no new investment (the stock built before the start "
+        "date remains).",
         ge=0.0,
         le=100.0,
     )
     china_targeting: ChinaTargeting = _field(
-        "africa_arab_need",
+        "observed",
         "choice",
-        "How the budget is split (every strategy scales by the economy's size, its absorptive "
-        "capacity): 'africa_arab_need' = by market plus infrastructure need, with priority to "
-        "African and Arab states; 'need' = by market plus need only; 'swing' = by market plus need "
-        "times closeness to neutrality; 'uniform' = by economy size only. Nations that recognise "
-        "Taiwan get nothing.",
+        "Who gets the flows: 'observed' = each state its own observed or rule-predicted flow. "
+        "The legacy strategies split the same yearly total by made-up weights (every one scales "
+        "by the economy's size, its absorptive capacity): 'africa_arab_need' = by market plus "
+        "infrastructure need, with priority to African and Arab states; 'need' = by market plus "
+        "need only; 'swing' = by market plus need times closeness to neutrality; 'uniform' = by "
+        "economy size only. Under the legacy strategies nations that recognise Taiwan get nothing.",
     )
     china_priority_weight: float = _field(
         3.0,
         "ratio",
-        "Targeting weight of an African or Arab state relative to another state of equal need.",
+        "Legacy 'africa_arab_need' targeting only: weight of an African or Arab state relative "
+        "to another state of equal need.",
         ge=0.0,
         le=100.0,
     )
     china_market_weight: float = _field(
         0.25,
         "ratio",
-        "Targeting weight of a fully connected economy relative to the need term: commercial "
-        "network and cloud contracts (e.g. Gulf 5G) where the digital gap is already closed.",
+        "Legacy targeting only: weight of a fully connected economy relative to the need term: "
+        "commercial network and cloud contracts (e.g. Gulf 5G) where the digital gap is closed.",
         ge=0.0,
         le=10.0,
     )
     china_allied_access: float = _field(
         0.25,
         "ratio",
-        "Targeting weight of US treaty allies relative to others (restricted market access, "
-        "e.g. bans on Chinese network vendors).",
+        "Legacy targeting only: weight of US treaty allies relative to others (restricted market "
+        "access, e.g. bans on Chinese network vendors).",
         ge=0.0,
         le=1.0,
     )
     infrastructure_depreciation: float = _field(
         0.01,
         "1/step",
-        "Share of the infrastructure stock that depreciates each month.",
+        "Share of the infrastructure stock that depreciates each month (also in the stock built "
+        "from 2000 up to the start date).",
         ge=0.0,
         le=1.0,
     )
@@ -151,18 +169,22 @@ class ModelParams(BaseModel):
 
     # --- 2. US pressure ------------------------------------------------------------------------
     us_pressure_budget: float = _field(
-        10.0,
-        "pressure units per step",
-        "US diplomatic and economic pressure spent per month (abstract effort units).",
+        1.0,
+        "multiplier",
+        "Multiplier on the US pressure units: a nation's units are the US sanction cases in force "
+        "on it that year (GSDB; observed, or the allocation rule's prediction); 2 = twice the "
+        "pressure, 0 = none.",
         ge=0.0,
-        le=1000.0,
+        le=100.0,
     )
     us_targeting: UsTargeting = _field(
-        "drifting",
+        "observed",
         "choice",
-        "How pressure is split: 'drifting' = nations outside the US bloc, more the further "
-        "toward China; 'allies' = by security-tie strength; 'swing' = by closeness to "
-        "neutrality; 'uniform' = equal shares.",
+        "Who gets the pressure: 'observed' = each state its own sanction cases in force. The "
+        "legacy strategies split the same yearly total of units: 'drifting' = nations outside the "
+        "US bloc, more the further toward China (the panel study finds no support for it); "
+        "'allies' = by security-tie strength; 'swing' = by closeness to neutrality; 'uniform' = "
+        "equal shares.",
     )
     pressure_pull: float = _field(
         CALIBRATED_DEFAULTS["pressure_pull"],

@@ -17,6 +17,7 @@ from typing import Literal
 import numpy as np
 
 from sim.engine import dynamics
+from sim.engine.drivers import DriverSchedule
 from sim.engine.events import (
     AttributionClaim,
     Event,
@@ -31,6 +32,7 @@ from sim.engine.events import (
 from sim.engine.metrics import JointResponse, assign_blocs, joint_response, target_tie
 from sim.engine.params import ORGANISATIONS, ModelParams
 from sim.engine.stacking import ColumnParams, anchor_key, network_key, stack_params
+from sim.world.driver_history import DriverRecord
 from sim.world.network import influence_matrix
 from sim.world.ties import W_TIES
 from sim.world.world import ROLE_STRENGTH, TREATY_TIE, World
@@ -62,6 +64,10 @@ class Simulation:
             (what calibration wants: a candidate's anchors hold the observed world still under
             that candidate). Column r of a stack gets exactly the anchors of its reference
             alone, so ``reference="own"`` stacked equals ``reference=params[r]`` run alone.
+        record: The observed drivers a conditional run (``driver_source: observed``) reads for
+            the years of the run (default: the committed table, ``sim/data/drivers.csv``, for
+            the world's nations; tests pass a synthetic one). The world's ``history`` holds
+            what was known at the start; the schedule is ``sim.engine.drivers``.
     """
 
     def __init__(
@@ -71,6 +77,7 @@ class Simulation:
         events: Iterable[Event],
         rngs: np.random.Generator | Sequence[np.random.Generator],
         reference: ModelParams | Sequence[ModelParams] | Literal["own"] | None = None,
+        record: DriverRecord | None = None,
     ) -> None:
         self.stacked = not isinstance(rngs, np.random.Generator)
         self.rngs = list(rngs) if self.stacked else [rngs]
@@ -101,6 +108,7 @@ class Simulation:
             world, self.params, replicates=len(self.rngs) if self.stacked else None
         )
         self.contributions = np.zeros((len(dynamics.MECHANISMS), *self.state.alignment.shape))
+        self.drivers = DriverSchedule(world, record)
         self.rebuild_network()
         self.blocs = self.assign_blocs()
         self.previous_blocs = self.blocs.copy()
@@ -114,12 +122,17 @@ class Simulation:
                 self.apply_event(event)
         finally:
             self._stepping = False
+        investment, pressure = self.drivers.at(
+            self.step_index, self.state.alignment, self.world, self.params, self.prepared
+        )
         self.state, self.contributions = dynamics.step(
             self.state,
             self.world,
             self.params,
             self.peers,
             self.draw_noise(),
+            investment,
+            pressure,
             extra_pressure=self.sanction_pressure(),
             prepared=self.prepared,
         )

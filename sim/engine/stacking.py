@@ -13,12 +13,12 @@ whether a factor is a scalar or a column of an array, so each column gets exactl
 the same parameter set run alone (tested in tests/test_stacking.py).
 
 Categorical parameters are *grouped*, not handled per column: only parameter sets with the same
-``categorical_key`` (the targeting strategies, fixed leaders, the joint-response target and
-whether a confidence bound is used at all) may share a stack. The strategies select different
-code paths and array shapes in the kernel (e.g. a state-free pressure split is an (n,) vector,
-'drifting' a per-step (n, R) array); handling them per column would mean computing every branch
-for every column, and designs vary a choice over a few levels, so groups stay large. Callers
-split a population with ``group_columns``.
+``categorical_key`` (the driver source, the targeting strategies, fixed leaders, the
+joint-response target and whether a confidence bound is used at all) may share a stack. The
+strategies select different code paths and array shapes (e.g. a state-free pressure split is an
+(n,) vector, 'drifting' an (n, R) array); handling them per column would mean computing every
+branch for every column, and designs vary a choice over a few levels, so groups stay large.
+Callers split a population with ``group_columns``.
 
 The network weights (``org_weights``, ``region_weight``) are numeric but enter through the
 influence network rather than the update arithmetic: ``sim.engine.simulation.Simulation`` builds one
@@ -36,6 +36,7 @@ from sim.engine.params import ModelParams
 
 #: Parameters that select a code path rather than scale a number: stacks never mix them.
 CATEGORICAL: tuple[str, ...] = (
+    "driver_source",
     "china_targeting",
     "us_targeting",
     "fixed_leaders",

@@ -239,7 +239,7 @@ def score_against_history(resolved: ResolvedScenario) -> Hindcast | None:
     if not scoring_dates(s.start, s.steps):
         return None
     return hindcast(
-        World.from_frame(resolved.nations),
+        World.from_frame(resolved.nations, start=s.start),
         s.start,
         s.parameters,
         steps=s.steps,

@@ -143,6 +143,22 @@ class ResolvedScenario:
         text = json.dumps(self.scenario.model_dump(mode="json"), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
+    def world(self):
+        """The scenario's world (``sim.world.world.World``) at its start date, with the drivers
+        known then."""
+        from sim.world.world import World
+
+        return World.from_frame(self.nations, start=self.scenario.start)
+
+    def drivers(self) -> dict[str, Any]:
+        """Where the scenario's drivers come from over its steps (the ``drivers`` block of a
+        manifest: "conditional on observed drivers" when the record after ``start`` is used;
+        sim.engine.drivers.describe). Events that change parameters are not reflected."""
+        from sim.engine.drivers import describe
+
+        s = self.scenario
+        return describe(self.world(), s.parameters, s.steps)
+
     def build_model(self, *, collect_agent_data: bool = False, seed: int | None = None):
         """A fresh model for this scenario (optionally with another seed)."""
         from sim.mesa.model import CyberBlocModel

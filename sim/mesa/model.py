@@ -18,11 +18,13 @@ import numpy as np
 import pandas as pd
 
 from sim.engine import dynamics
+from sim.engine.drivers import describe as describe_drivers
 from sim.engine.events import Event
 from sim.engine.metrics import METRIC_NAMES, JointResponse, summarise
 from sim.engine.params import ORGANISATIONS, ModelParams
 from sim.engine.simulation import Simulation
 from sim.mesa.agents import NationAgent
+from sim.world.driver_history import driver_record
 from sim.world.world import World
 
 BASELINE_DATE = "2023-01-01"
@@ -50,12 +52,16 @@ class CyberBlocModel(mesa.Model):
         params: A validated parameter object; keyword overrides are applied on top of it.
         nations: The nations table (default: the embedded 2023 world).
         events: Scheduled events (``sim.engine.events``).
-        baseline_date: Calendar date of step 0.
+        baseline_date: Calendar date of step 0: the world carries the drivers known then
+            (Chinese finance, US sanctions, the allocation rules fitted for the date).
         reference: Parameters under which the observed world is an equilibrium of peers and
             stubbornness (default: the default parameters; docs/ODD.md 7.4).
         collect_agent_data: Also record per-agent rows in the DataCollector (Mesa tooling);
             the model's own ``history`` always records them.
         rng: Seed or generator for the run's random numbers (Mesa's ``rng``).
+        drivers, positions: Tables in the form of ``sim/data/drivers.csv`` and
+            ``sim/data/positions_by_year.csv`` instead of the committed ones (synthetic worlds
+            in tests); ``drivers`` is then also the record of a conditional run.
         **parameters: Any ``ModelParams`` field by name, e.g. ``china_budget=2.0``.
     """
 
@@ -69,17 +75,25 @@ class CyberBlocModel(mesa.Model):
         collect_agent_data: bool = True,
         reference: ModelParams | None = None,
         rng: Any = None,
+        drivers: pd.DataFrame | None = None,
+        positions: pd.DataFrame | None = None,
         **parameters: Any,
     ) -> None:
         super().__init__(rng=_coerce_seed(rng))
         base = params or ModelParams()
-        world = World.from_frame(default_nations() if nations is None else nations)
+        world = World.from_frame(
+            default_nations() if nations is None else nations,
+            start=baseline_date[:10],
+            drivers=drivers,
+            positions=positions,
+        )
         self.sim = Simulation(
             world,
             base.replace(**parameters) if parameters else base,
             events,
             self.rng,
             reference=reference,
+            record=None if drivers is None else driver_record(world.iso3, drivers),
         )
         self.baseline = np.datetime64(baseline_date[:7], "M")
         self.metrics: dict[str, float] = {}
@@ -114,6 +128,18 @@ class CyberBlocModel(mesa.Model):
         sim = self.sim
         response = self.response or sim.joint_response()
         return summarise(sim.world, sim.params, sim.state, sim.blocs, sim.previous_blocs, response)
+
+    def drivers(self, steps: int | None = None) -> dict[str, Any]:
+        """Where the run's Chinese investment and US pressure come from over ``steps`` months
+        (default: the months run so far): the block every run's manifest carries, with its
+        one-line ``statement`` ("conditional on observed drivers: ..." when the observed record
+        after the start date drives it; sim.engine.drivers.describe)."""
+        return describe_drivers(
+            self.world,
+            self.params,
+            self.step_index if steps is None else steps,
+            self.sim.drivers.record,
+        )
 
     def apply_event(self, event: Event) -> None:
         """Carry out an event now (the front end's "trigger an event" button)."""

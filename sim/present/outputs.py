@@ -188,6 +188,7 @@ def summary(model: CyberBlocModel, resolved: ResolvedScenario) -> dict[str, Any]
         "final_metrics": {k: _plain(v) for k, v in history.metrics[-1].items()},
         "veto_opponents_end": list(model_veto_opponents(model)),
         "switched": switched,
+        "drivers": model.drivers()["statement"],
     }
 
 
@@ -252,6 +253,7 @@ def write_run(
             "content_hash": resolved.content_hash,
             "seed": resolved.scenario.seed,
             "parameter_set": parameter_set(DEFAULTS, resolved.scenario.parameters),
+            "drivers": model.drivers(),
             "versions": package_versions(),
             "git_commit": git_commit(),
             "command": sys.argv,

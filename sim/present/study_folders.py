@@ -60,6 +60,7 @@ def write_forecast(
             "posterior_sha256": result.posterior_sha256,
             "held_fixed": list(result.held_fixed),
             "parameter_set": parameter_set(POSTERIOR_DRAWS, posterior=posterior),
+            "drivers": resolved.drivers(),
             "versions": package_versions(),
             "git_commit": git_commit(),
             "command": sys.argv,
@@ -86,6 +87,7 @@ def write_comparison(
     manifest: dict[str, Any] = {
         "scenarios": [r.scenario.model_dump(mode="json") for r in resolved],
         "content_hashes": [r.content_hash for r in resolved],
+        "drivers": [r.drivers() for r in resolved],
         "replicates": seeds,
         "interval": comparison.interval,
         **comparison.provenance,

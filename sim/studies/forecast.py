@@ -139,7 +139,7 @@ def forecast(
     s = resolved.scenario
     master = s.seed if master_seed is None else master_seed
     posterior, sha = load_posterior(posterior_path)
-    world = World.from_frame(resolved.nations)
+    world = World.from_frame(resolved.nations, start=s.start)
     steps = sorted({*range(0, s.steps + 1, 12), s.steps})
     start = np.datetime64(s.start.isoformat()[:7], "M")
     dates = [str((start + step).astype("datetime64[D]")) for step in steps]

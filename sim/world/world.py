@@ -8,6 +8,7 @@ less, suspended members 0 (they do not sit in the organisation's meetings while 
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim.world import ties
+from sim.world.driver_history import DriverHistory, driver_history
 from sim.world.organisations import ORGANISATIONS
 
 #: Membership strength by role. An SCO observer attends summits but does not vote; a dialogue
@@ -67,7 +69,10 @@ class World:
     """Static attributes of the nations, one row per nation, in the table's order.
 
     "Static" within a run except through events (joins, leaves, recognition switches), which
-    replace the world with a modified copy.
+    replace the world with a modified copy. A world built for a date (``start``) also carries
+    the observed drivers known on that date (``history``: Chinese finance, US sanctions, the
+    allocation rules fitted for the date; sim.world.driver_history); a world without a date
+    has no drivers (no Chinese flows, no pressure units).
     """
 
     iso3: np.ndarray
@@ -87,6 +92,8 @@ class World:
     bri_mou: np.ndarray  # bool: a Belt and Road cooperation document signed
     un_member: np.ndarray  # bool: a UN member state (may sit on the Security Council)
     index: dict[str, int] = field(repr=False)
+    start: dt.date | None = None  # the date of step 0
+    history: DriverHistory | None = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
@@ -134,9 +141,23 @@ class World:
         return replace(self, membership=membership)
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame) -> World:
-        """Build from a nations table (see docs/data.md for the columns it needs)."""
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        start: dt.date | str | None = None,
+        *,
+        drivers: pd.DataFrame | None = None,
+        positions: pd.DataFrame | None = None,
+    ) -> World:
+        """Build from a nations table (see docs/data.md for the columns it needs).
+
+        With ``start`` the world carries the drivers known on that date, from the committed
+        drivers and positions tables or from ``drivers`` / ``positions`` (tables of the same
+        columns: synthetic worlds in tests). Nations absent from the drivers table get none.
+        """
         frame = frame.reset_index(drop=True)
+        if isinstance(start, str):
+            start = dt.date.fromisoformat(start)
         peer_region = "intermediate_region" if "intermediate_region" in frame else "subregion"
         priority = np.maximum(_flag(frame, "african"), _flag(frame, "arab_state"))
         iso3 = frame["iso3"].to_numpy(dtype=str)
@@ -163,4 +184,10 @@ class World:
                 else np.ones(len(frame), dtype=bool)
             ),
             index={code: i for i, code in enumerate(iso3)},
+            start=start,
+            history=(
+                None
+                if start is None
+                else driver_history(iso3, start, drivers=drivers, positions=positions)
+            ),
         )

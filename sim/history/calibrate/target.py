@@ -68,7 +68,7 @@ class Target:
         cls, start: date, end: date, base: ModelParams, seed: int, observation_error: bool = True
     ) -> Target:
         dates = [date(y, 1, 1) for y in range(start.year + 1, end.year + 1)]
-        world = World.from_frame(nations_at(start))
+        world = World.from_frame(nations_at(start), start=start)
         table = observed("alignment", [start, *dates]).reindex(columns=world.iso3).to_numpy()
         scored = ~np.isin(world.iso3, LEADERS) & ~np.isnan(table).any(axis=0)
         change = table[1:, scored] - table[0, scored]

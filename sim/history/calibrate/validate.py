@@ -37,7 +37,7 @@ def validation_table(
         pd.Timestamp(year=y, month=1, day=1).date()
         for y in range(start.year + 1, window.end.year + 1)
     ]
-    world = World.from_frame(nations_at(start))
+    world = World.from_frame(nations_at(start), start=start)
     base = base_parameters(spec)
     calibrated_sets = [
         base.replace(**theta) for theta in draws(posterior, list(spec.priors), members, spec.seed)

@@ -10,6 +10,7 @@ the command line. Bad input never raises here: the model falls back to the scena
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import re
 import tempfile
@@ -223,6 +224,7 @@ class ExplorerModel(CyberBlocModel):
             date=self.date,
             blocs=self.blocs.copy(),
             state=self.state,
+            drivers=functools.partial(dict, self.drivers()),  # where the drivers came from
         )
 
     def write_outputs_zip(self) -> bytes:

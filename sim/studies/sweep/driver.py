@@ -132,6 +132,10 @@ def make_context(loaded: LoadedSweep, design: DesignTable) -> SweepContext:
             for name, (resolved, raw) in loaded.factor.items()
         },
         scenario_points=design.scenario_points,
+        start=loaded.base.scenario.start,
+        scenario_starts={
+            name: resolved.scenario.start for name, (resolved, _) in loaded.factor.items()
+        },
     )
 
 
@@ -149,6 +153,9 @@ def manifest(loaded: LoadedSweep, design: DesignTable) -> dict[str, Any]:
         "base_scenario_hash": loaded.base.content_hash,
         "nations_hash": loaded.nations_hash,
         "steps": loaded.base.scenario.steps,
+        # where the base scenario's drivers come from (a design varying driver_source or the
+        # start date changes it per point)
+        "drivers": loaded.base.drivers(),
         "scenarios": [
             {
                 "name": name,

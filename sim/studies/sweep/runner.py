@@ -33,6 +33,7 @@ import json
 import traceback
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -160,19 +161,25 @@ class SweepContext:
     #: Points per scenario with a factor: seeds are keyed by point % scenario_points, so every
     #: scenario runs with the same seeds (common random numbers). 0 without a factor.
     scenario_points: int = 0
+    #: The start date of the base scenario and of each scenario of the factor: their worlds
+    #: carry the drivers known then.
+    start: date | None = None
+    scenario_starts: dict[str, date] = field(default_factory=dict)
     _world: World | None = field(default=None, repr=False, compare=False)
     _worlds: dict[str, World] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def base_world(self) -> World:
         if self._world is None:
-            self._world = World.from_frame(self.nations)
+            self._world = World.from_frame(self.nations, start=self.start)
         return self._world
 
     def scenario_world(self, name: str) -> World:
         """The (cached) world of one scenario of the factor."""
         if name not in self._worlds:
-            self._worlds[name] = World.from_frame(self.scenarios[name][2])
+            self._worlds[name] = World.from_frame(
+                self.scenarios[name][2], start=self.scenario_starts.get(name)
+            )
         return self._worlds[name]
 
     def seed_point(self, point: int) -> int:
@@ -322,7 +329,7 @@ def point_scenario(context: SweepContext, values: tuple[Any, ...]) -> tuple[Scen
         base_raw, list(paths), list(values), scenario_path, with_nations=context.varies_nations
     )
     if nations is not None:
-        return scenario, World.from_frame(nations)
+        return scenario, World.from_frame(nations, start=scenario.start)
     return scenario, context.base_world if label is None else context.scenario_world(label)
 
 

@@ -442,8 +442,9 @@ class LoadedSweep:
 
     @property
     def varies_nations(self) -> bool:
-        """Runs must rebuild the world only when a varied path touches the nations table."""
-        return any(path.split(".")[0] == "nations" for path in self.spec.paths)
+        """Runs must rebuild the world only when a varied path touches the nations table or the
+        start date (the world of another date: its nations and the drivers known then)."""
+        return any(path.split(".")[0] in ("nations", "start") for path in self.spec.paths)
 
 
 def _frame_hash(frame: pd.DataFrame) -> str:
